@@ -46,6 +46,10 @@ class Cursor {
     return std::string_view(reinterpret_cast<const char*>(p), len);
   }
 
+  Error unsupported(std::string_view message) const {
+    return make_error(Errc::kUnsupported, fmt::format("{}: {}", name_, message));
+  }
+
   Error corrupt(std::string_view message) const {
     return make_error(Errc::kCorrupt,
                       fmt::format("{}: invalid GGUF: {} (at byte {})", name_, message, pos_));

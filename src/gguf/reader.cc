@@ -115,10 +115,10 @@ Status check_header(Cursor& c, uint32_t& version) {
   CRIA_ASSIGN_OR_RETURN(version, c.read<uint32_t>("version"));
   if (version == 1) return c.corrupt("GGUF version 1 is obsolete; convert the model again");
   if ((version & 0xFFFFu) == 0 && version != 0) {
-    return make_error(Errc::kUnsupported, "big-endian GGUF files are not supported");
+    return c.unsupported("big-endian GGUF files are not supported");
   }
   if (version != 2 && version != 3) {
-    return make_error(Errc::kUnsupported, fmt::format("unsupported GGUF version {}", version));
+    return c.unsupported(fmt::format("unsupported GGUF version {}", version));
   }
   return {};
 }

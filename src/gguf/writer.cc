@@ -197,7 +197,7 @@ std::vector<uint8_t> Writer::header() const {
     out.put<uint64_t>(offset);
     offset = align_up(offset + t.info.size, align);
   }
-  bytes.resize(align_up(bytes.size(), align), 0);
+  if (!tensors_.empty()) bytes.resize(align_up(bytes.size(), align), 0);  // no data section otherwise
   return bytes;
 }
 

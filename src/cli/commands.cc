@@ -1,0 +1,53 @@
+#include "cli/commands.h"
+
+#include <cstdio>
+#include <map>
+
+namespace cria::cli {
+
+namespace {
+
+struct Command {
+  int (*fn)(const Config&, const Args&);
+  const char* summary;
+};
+
+const std::map<std::string, Command>& commands() {
+  static const std::map<std::string, Command> kCommands = {
+      {"show", {cmd_show, "Show facts about a GGUF model file (--file PATH [--verbose])"}},
+      {"version", {cmd_version, "Print the version"}},
+  };
+  return kCommands;
+}
+
+void print_help(FILE* out) {
+  std::fprintf(out, "Cria: a fast, Ollama-compatible local LLM runtime\n\nUsage:\n"
+                    "  cria <command> [arguments]\n\nCommands:\n");
+  for (const auto& [name, cmd] : commands()) {
+    std::fprintf(out, "  %-10s %s\n", name.c_str(), cmd.summary);
+  }
+}
+
+}  // namespace
+
+int cmd_version(const Config& /*config*/, const Args& /*args*/) {
+  std::printf("cria version %s\n", CRIA_VERSION);
+  return 0;
+}
+
+int run(const Config& config, const Args& args) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    print_help(args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version" || args[0] == "-v") return cmd_version(config, {});
+  auto it = commands().find(args[0]);
+  if (it == commands().end()) {
+    std::fprintf(stderr, "Error: unknown command \"%s\" for \"cria\"\n\n", args[0].c_str());
+    print_help(stderr);
+    return 2;
+  }
+  return it->second.fn(config, Args(args.begin() + 1, args.end()));
+}
+
+}  // namespace cria::cli

@@ -1,0 +1,19 @@
+// The `cria` command line: one function per command, dispatched by main().
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/config.h"
+
+namespace cria::cli {
+
+using Args = std::vector<std::string>;
+
+// Each returns the process exit code: 0 success, 1 failure, 2 usage error.
+int cmd_show(const Config& config, const Args& args);
+int cmd_version(const Config& config, const Args& args);
+
+int run(const Config& config, const Args& args);
+
+}  // namespace cria::cli
