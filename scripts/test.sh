@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs what it needs, builds with warnings as
+# errors, runs the libFuzzer target briefly, the unit and robustness tests
+# under ASan+UBSan, then every test (unit, data, e2e, golden) on the release build.
+# Test data comes from $CRIA_SHARED (default ../shared); with CI set, missing data fails.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+source scripts/lib.sh
+export CRIA_SHARED="${CRIA_SHARED:-$root/../shared}"
+jobs="${CRIA_JOBS:-$(nproc)}"
+
+ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+scripts/fetch-ggml.sh
+
+if command -v clang++ >/dev/null; then
+  log "libFuzzer build (preset: fuzz)"
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz --target gguf_fuzz -j "$jobs"
+  ctest --test-dir build/fuzz -L libfuzzer --output-on-failure
+else
+  log "NOTICE: clang++ not found, skipping the libFuzzer target"
+fi
+
+log "ASan+UBSan build (preset: ci-debug): unit and robustness tests"
+cmake --preset ci-debug >/dev/null
+cmake --build --preset ci-debug -j "$jobs"
+ctest --preset ci-debug -L 'unit|fuzz' -j "$jobs"
+
+log "release build (preset: ci): every test"
+cmake --preset ci >/dev/null
+cmake --build --preset ci -j "$jobs"
+ctest --preset ci -j "$jobs"
