@@ -50,6 +50,15 @@ endif()
 # Our sanitizer and warning flags are per target; ggml keeps its own flags.
 add_subdirectory("${CRIA_GGML_ROOT}/ggml" "${CMAKE_BINARY_DIR}/ggml" EXCLUDE_FROM_ALL)
 
+# ggml's public headers do not build cleanly under our warnings (-Wshadow):
+# whoever links ggml sees them as system headers.
+foreach(_t ggml ggml-base)
+  get_target_property(_inc ${_t} INTERFACE_INCLUDE_DIRECTORIES)
+  if(_inc)
+    set_target_properties(${_t} PROPERTIES INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_inc}")
+  endif()
+endforeach()
+
 # ggml is always optimised, even in our Debug builds: tests then run at real speed.
 foreach(_t ggml-base ggml-cpu ggml ggml-rpc)
   if(TARGET ${_t})

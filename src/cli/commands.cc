@@ -15,6 +15,7 @@ struct Command {
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> kCommands = {
       {"show", {cmd_show, "Show facts about a GGUF model file (--file PATH [--verbose])"}},
+      {"devices", {cmd_devices, "List the compute devices this build can use"}},
       {"version", {cmd_version, "Print the version"}},
   };
   return kCommands;

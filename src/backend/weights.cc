@@ -1,0 +1,231 @@
+#include "backend/weights.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "backend/device.h"
+#include "base/format.h"
+
+namespace cria::backend {
+
+struct Weights::Group {
+  ggml_backend_buffer_type_t buft = nullptr;  // nullptr: bound in place in the file's mapping
+  std::vector<const gguf::TensorInfo*> infos;
+  ggml_context* ctx = nullptr;  // owned by Weights::contexts_
+  std::vector<ggml_tensor*> tensors;
+};
+
+namespace {
+
+bool default_is_matmul_weight(const gguf::TensorInfo& t) {
+  return t.n_dims == 2 && (t.name.starts_with("blk.") || t.name == "output.weight");
+}
+
+// The CPU's extra buffer types (repacked layouts), or none.
+std::vector<ggml_backend_buffer_type_t> cpu_extra_buffer_types(ggml_backend_dev_t cpu) {
+  std::vector<ggml_backend_buffer_type_t> out;
+  auto get_extra =
+      reinterpret_cast<ggml_backend_dev_get_extra_bufts_t>(ggml_backend_reg_get_proc_address(
+          ggml_backend_dev_backend_reg(cpu), "ggml_backend_dev_get_extra_bufts"));
+  if (get_extra == nullptr) return out;
+  for (ggml_backend_buffer_type_t* b = get_extra(cpu); b != nullptr && *b != nullptr; ++b) {
+    out.push_back(*b);
+  }
+  return out;
+}
+
+// Whether `dev` can run a mul_mat whose weight (with the shape and type of
+// `t`) lives in a buffer of `buft`: a 512-column product stands for every use.
+bool supports_matmul_in(ggml_backend_dev_t dev, ggml_backend_buffer_type_t buft,
+                        const gguf::TensorInfo& t) {
+  ggml_init_params params{};
+  params.mem_size = 4 * ggml_tensor_overhead();
+  params.no_alloc = true;
+  ggml_context_ptr ctx(ggml_init(params));
+  ggml_tensor* w = ggml_new_tensor(ctx.get(), static_cast<ggml_type>(t.type),
+                                   static_cast<int>(gguf::kMaxDims), t.ne.data());
+  // x: {ne0, 512, ne2, ne3}
+  ggml_tensor* x = ggml_new_tensor_4d(ctx.get(), GGML_TYPE_F32, t.ne[0], 512, t.ne[2], t.ne[3]);
+  ggml_tensor* y = ggml_mul_mat(ctx.get(), w, x);
+  ggml_backend_buffer_ptr probe(ggml_backend_buft_alloc_buffer(buft, 0));
+  w->buffer = probe.get();
+  const bool ok = ggml_backend_dev_supports_op(dev, y);
+  w->buffer = nullptr;
+  return ok;
+}
+
+// The lowest address at or below `p` that is a multiple of `alignment`.
+const uint8_t* align_down(const uint8_t* p, size_t alignment) {
+  const auto v = reinterpret_cast<uintptr_t>(p);
+  return reinterpret_cast<const uint8_t*>(v - v % alignment);
+}
+
+// Whether the file's data section can be wrapped as a host-pointer buffer of `dev`.
+bool can_map(const gguf::File& file, ggml_backend_dev_t dev, const WeightsOptions& options) {
+  if (!options.use_mmap) return false;
+  ggml_backend_dev_props props{};
+  ggml_backend_dev_get_props(dev, &props);
+  if (!props.caps.buffer_from_host_ptr) return false;
+  const auto bytes = file.bytes();
+  const size_t alignment = ggml_backend_buft_get_alignment(ggml_backend_dev_buffer_type(dev));
+  return align_down(bytes.data() + file.data_offset(), alignment) >= bytes.data();
+}
+
+}  // namespace
+
+Weights::Weights(Weights&&) noexcept = default;
+Weights& Weights::operator=(Weights&&) noexcept = default;
+Weights::~Weights() = default;
+
+Result<std::vector<Weights::Group>> Weights::plan(const gguf::File& file, ggml_backend_dev_t dev,
+                                                  const WeightsOptions& options) {
+  // One group per buffer type; the default one first.
+  std::vector<Group> groups(1);
+  groups[0].buft = can_map(file, dev, options) ? nullptr : ggml_backend_dev_buffer_type(dev);
+  std::vector<ggml_backend_buffer_type_t> extra;
+  if (options.cpu_repack && device_kind(dev) == DeviceKind::kCpu) {
+    extra = cpu_extra_buffer_types(dev);
+    for (auto* buft : extra) groups.emplace_back().buft = buft;
+  }
+  const auto& is_matmul =
+      options.is_matmul_weight ? options.is_matmul_weight : std::function(default_is_matmul_weight);
+  for (const auto& t : file.tensors()) {
+    if (t.n_elements() == 0) {
+      return make_error(Errc::kUnsupported,
+                        fmt::format("tensor '{}' in {} has no elements", t.name, file.path()));
+    }
+    size_t g = 0;
+    if (!extra.empty() && is_matmul(t)) {
+      for (size_t i = 0; i < extra.size() && g == 0; ++i) {
+        if (supports_matmul_in(dev, extra[i], t)) g = i + 1;
+      }
+    }
+    groups[g].infos.push_back(&t);
+  }
+  std::erase_if(groups, [](const Group& group) { return group.infos.empty(); });
+  return groups;
+}
+
+void Weights::create_tensors(Group& group) {
+  ggml_init_params params{};
+  params.mem_size = group.infos.size() * ggml_tensor_overhead();
+  params.no_alloc = true;
+  contexts_.emplace_back(ggml_init(params));
+  group.ctx = contexts_.back().get();
+  for (const auto* t : group.infos) {
+    // ne: {ne0, ne1, ne2, ne3} exactly as in the file
+    ggml_tensor* tensor = ggml_new_tensor(group.ctx, static_cast<ggml_type>(t->type),
+                                          static_cast<int>(gguf::kMaxDims), t->ne.data());
+    ggml_format_name(tensor, "%.*s", static_cast<int>(t->name.size()), t->name.data());
+    assert(ggml_nbytes(tensor) == t->size);
+    group.tensors.push_back(tensor);
+    by_name_.emplace(t->name, tensor);
+  }
+}
+
+Result<Weights> Weights::load(std::shared_ptr<const gguf::File> file,
+                              const WeightsOptions& options) {
+  assert(file != nullptr);
+  ggml_backend_dev_t dev = options.device != nullptr ? options.device : cpu_device();
+  CRIA_ASSIGN_OR_RETURN(auto groups, plan(*file, dev, options));
+  Weights w;
+  w.file_ = std::move(file);
+  for (auto& group : groups) {
+    w.create_tensors(group);
+    if (group.buft == nullptr) {
+      CRIA_RETURN_IF_ERROR(w.bind_mapped(group, dev));
+    } else {
+      CRIA_RETURN_IF_ERROR(w.copy_into(group, dev));
+    }
+  }
+  return w;
+}
+
+Status Weights::bind_mapped(Group& group, ggml_backend_dev_t dev) {
+  const uint8_t* data = file_->bytes().data() + file_->data_offset();
+  uint64_t first = UINT64_MAX;
+  uint64_t last = 0;
+  size_t max_tensor = 0;
+  for (const auto* t : group.infos) {
+    first = std::min(first, t->offset);
+    last = std::max(last, t->offset + t->size);
+    max_tensor = std::max<size_t>(max_tensor, t->size);
+  }
+  // The view spans the group's tensors; bytes of tensors in other groups that
+  // lie between them are inside it too, and counted as mapped.
+  const size_t alignment = ggml_backend_buft_get_alignment(ggml_backend_dev_buffer_type(dev));
+  const uint8_t* base = align_down(data + first, alignment);
+  const size_t size = static_cast<size_t>(data + last - base);
+  // The buffer is read-only in practice: ggml never writes to weights.
+  ggml_backend_buffer_t buf =
+      ggml_backend_dev_buffer_from_host_ptr(dev, const_cast<uint8_t*>(base), size, max_tensor);
+  if (buf == nullptr) {
+    return make_error(Errc::kInternal,
+                      fmt::format("cannot map {} of weights from {} on {}", human_bytes(size),
+                                  file_->path(), device_name(dev)));
+  }
+  ggml_backend_buffer_set_usage(buf, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+  buffers_.push_back(WeightBuffer{.buffer = ggml_backend_buffer_ptr(buf),
+                                  .device = device_name(dev),
+                                  .mapped = true,
+                                  .n_tensors = group.tensors.size()});
+  for (size_t i = 0; i < group.tensors.size(); ++i) {
+    void* addr = const_cast<uint8_t*>(data + group.infos[i]->offset);
+    if (ggml_backend_tensor_alloc(buf, group.tensors[i], addr) != GGML_STATUS_SUCCESS) {
+      return make_error(Errc::kInternal,
+                        fmt::format("cannot bind tensor '{}' of {} on {}", group.infos[i]->name,
+                                    file_->path(), device_name(dev)));
+    }
+  }
+  return {};
+}
+
+Status Weights::copy_into(Group& group, ggml_backend_dev_t dev) {
+  ggml_backend_buffer_type_t buft = group.buft;
+  ggml_backend_buffer_t buf = ggml_backend_alloc_ctx_tensors_from_buft(group.ctx, buft);
+  if (buf == nullptr) {
+    const size_t need = ggml_backend_alloc_ctx_tensors_from_buft_size(group.ctx, buft);
+    return make_error(
+        Errc::kOutOfMemory,
+        fmt::format("cannot allocate {} for weights on {} ({} buffer)", human_bytes(need),
+                    device_name(dev), ggml_backend_buft_name(buft)));
+  }
+  ggml_backend_buffer_set_usage(buf, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+  buffers_.push_back(WeightBuffer{.buffer = ggml_backend_buffer_ptr(buf),
+                                  .device = device_name(dev),
+                                  .mapped = false,
+                                  .n_tensors = group.tensors.size()});
+  for (size_t i = 0; i < group.tensors.size(); ++i) {
+    const auto bytes = file_->tensor_data(*group.infos[i]);
+    ggml_backend_tensor_set(group.tensors[i], bytes.data(), 0, bytes.size());
+  }
+  return {};
+}
+
+ggml_tensor* Weights::get(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+Result<ggml_tensor*> Weights::require(std::string_view name) const {
+  if (ggml_tensor* t = get(name)) return t;
+  return make_error(Errc::kNotFound, fmt::format("missing tensor '{}' in {}", name, file_->path()));
+}
+
+uint64_t Weights::total_bytes() const {
+  uint64_t sum = 0;
+  for (const auto& b : buffers_) sum += ggml_backend_buffer_get_size(b.buffer.get());
+  return sum;
+}
+
+void Weights::account(MemoryReport& report) const {
+  for (const auto& b : buffers_) {
+    report.add(b.device, b.mapped ? MemoryKind::kWeightsMapped : MemoryKind::kWeights,
+               ggml_backend_buffer_get_size(b.buffer.get()));
+  }
+}
+
+}  // namespace cria::backend
