@@ -17,8 +17,9 @@ as_root() {
 # Debian packages for building and running Cria.
 BUILD_PACKAGES=(build-essential cmake ninja-build git ca-certificates openssl pkg-config
                 libfmt-dev nodejs npm)
-# Extra packages for the test suite (GoogleTest, JSON for golden files, clang's libFuzzer).
-TEST_PACKAGES=(libgtest-dev nlohmann-json3-dev clang libclang-rt-dev)
+# Extra packages for the test suite (GoogleTest, JSON for golden files, clang's
+# libFuzzer, clang-format for the style check).
+TEST_PACKAGES=(libgtest-dev nlohmann-json3-dev clang libclang-rt-dev clang-format)
 
 # Installs the Debian packages that are missing; does nothing when all are there.
 ensure_packages() {

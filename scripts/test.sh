@@ -13,6 +13,11 @@ jobs="${CRIA_JOBS:-$(nproc)}"
 ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 scripts/fetch-ggml.sh
 
+log "style: clang-format --dry-run --Werror on every tracked C++ file"
+if git rev-parse --git-dir >/dev/null 2>&1; then
+  git ls-files '*.cc' '*.h' | xargs -r clang-format --dry-run --Werror
+fi
+
 if command -v clang++ >/dev/null; then
   log "libFuzzer build (preset: fuzz)"
   cmake --preset fuzz >/dev/null

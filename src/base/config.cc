@@ -17,7 +17,8 @@ EnvLookup process_env() {
 namespace {
 
 Result<log::Level> parse_debug(const std::string& v) {
-  if (v.empty() || v == "0" || v == "false" || v == "FALSE" || v == "False") return log::Level::kInfo;
+  if (v.empty() || v == "0" || v == "false" || v == "FALSE" || v == "False")
+    return log::Level::kInfo;
   if (v == "1" || v == "true" || v == "TRUE" || v == "True") return log::Level::kDebug;
   if (v == "2") return log::Level::kTrace;
   return make_error(Errc::kInvalidArgument,

@@ -22,8 +22,9 @@ const std::map<std::string, Command>& commands() {
 }
 
 void print_help(FILE* out) {
-  std::fprintf(out, "Cria: a fast, Ollama-compatible local LLM runtime\n\nUsage:\n"
-                    "  cria <command> [arguments]\n\nCommands:\n");
+  std::fprintf(out,
+               "Cria: a fast, Ollama-compatible local LLM runtime\n\nUsage:\n"
+               "  cria <command> [arguments]\n\nCommands:\n");
   for (const auto& [name, cmd] : commands()) {
     std::fprintf(out, "  %-10s %s\n", name.c_str(), cmd.summary);
   }

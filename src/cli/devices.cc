@@ -18,14 +18,15 @@ int cmd_devices(const Config& config, const Args& args) {
   }
   Section sec{"Devices", {}};
   for (const auto& d : backend::list_devices()) {
-    sec.rows.emplace_back(d.name, fmt::format("{:<6} {} free of {}  {}",
-                                              backend::device_kind_name(d.kind),
-                                              human_bytes(d.memory_free),
-                                              human_bytes(d.memory_total), d.description));
+    sec.rows.emplace_back(
+        d.name,
+        fmt::format("{:<6} {} free of {}  {}", backend::device_kind_name(d.kind),
+                    human_bytes(d.memory_free), human_bytes(d.memory_total), d.description));
   }
   const int threads = config.num_threads > 0 ? config.num_threads : physical_cores();
-  Section cpu{"CPU threads", {{"default", fmt::format("{} ({} physical cores, {} logical CPUs)",
-                                                      threads, physical_cores(), logical_cpus())}}};
+  Section cpu{"CPU threads",
+              {{"default", fmt::format("{} ({} physical cores, {} logical CPUs)", threads,
+                                       physical_cores(), logical_cpus())}}};
   std::fputs(render({sec, cpu}).c_str(), stdout);
   return 0;
 }

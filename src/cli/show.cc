@@ -24,8 +24,8 @@ Section model_section(const gguf::ModelSummary& s) {
   Section sec{"Model", {}};
   auto row = [&](const char* k, std::string v) { sec.rows.emplace_back(k, std::move(v)); };
   if (!s.architecture.empty()) row("architecture", s.architecture);
-  row("parameters", s.parameter_count > 0 ? human_number(s.parameter_count)
-                                          : "none (vocabulary only)");
+  row("parameters",
+      s.parameter_count > 0 ? human_number(s.parameter_count) : "none (vocabulary only)");
   if (s.context_length) row("context length", std::to_string(*s.context_length));
   if (s.embedding_length) row("embedding length", std::to_string(*s.embedding_length));
   if (!s.quantization.empty()) row("quantization", s.quantization);

@@ -30,7 +30,7 @@ namespace {
 constexpr uint32_t kMaxArrayDepth = 8;
 // Smallest encodings, used to refuse counts the remaining bytes cannot hold
 // before anything is reserved for them.
-constexpr uint64_t kMinKvBytes = 8 + 4 + 1;          // empty key, type, 1-byte value
+constexpr uint64_t kMinKvBytes = 8 + 4 + 1;                  // empty key, type, 1-byte value
 constexpr uint64_t kMinTensorInfoBytes = 8 + 4 + 8 + 4 + 8;  // empty name, 1 dim, type, offset
 
 Result<Value> parse_value(Cursor& c, ValueType type, uint32_t depth);
@@ -81,13 +81,20 @@ Result<Value> scalar(Cursor& c) {
 
 Result<Value> parse_value(Cursor& c, ValueType type, uint32_t depth) {
   switch (type) {
-    case ValueType::kUint8: return scalar<uint8_t>(c);
-    case ValueType::kInt8: return scalar<int8_t>(c);
-    case ValueType::kUint16: return scalar<uint16_t>(c);
-    case ValueType::kInt16: return scalar<int16_t>(c);
-    case ValueType::kUint32: return scalar<uint32_t>(c);
-    case ValueType::kInt32: return scalar<int32_t>(c);
-    case ValueType::kFloat32: return scalar<float>(c);
+    case ValueType::kUint8:
+      return scalar<uint8_t>(c);
+    case ValueType::kInt8:
+      return scalar<int8_t>(c);
+    case ValueType::kUint16:
+      return scalar<uint16_t>(c);
+    case ValueType::kInt16:
+      return scalar<int16_t>(c);
+    case ValueType::kUint32:
+      return scalar<uint32_t>(c);
+    case ValueType::kInt32:
+      return scalar<int32_t>(c);
+    case ValueType::kFloat32:
+      return scalar<float>(c);
     case ValueType::kBool: {
       CRIA_ASSIGN_OR_RETURN(uint8_t b, c.read<uint8_t>("metadata value"));
       return Value(b != 0);
@@ -100,9 +107,12 @@ Result<Value> parse_value(Cursor& c, ValueType type, uint32_t depth) {
       CRIA_ASSIGN_OR_RETURN(auto a, parse_array(c, depth));
       return Value(std::move(a));
     }
-    case ValueType::kUint64: return scalar<uint64_t>(c);
-    case ValueType::kInt64: return scalar<int64_t>(c);
-    case ValueType::kFloat64: return scalar<double>(c);
+    case ValueType::kUint64:
+      return scalar<uint64_t>(c);
+    case ValueType::kInt64:
+      return scalar<int64_t>(c);
+    case ValueType::kFloat64:
+      return scalar<double>(c);
   }
   return c.corrupt("unknown value type");
 }
@@ -143,9 +153,10 @@ Status check_shape(Cursor& c, TensorInfo& t) {
     n *= t.ne[d];
   }
   if (t.ne[0] % info->block_size != 0) {
-    return c.corrupt(fmt::format("tensor '{}' of type {} has rows of {} elements, not a multiple "
-                                 "of its block size {}",
-                                 t.name, info->name, t.ne[0], info->block_size));
+    return c.corrupt(
+        fmt::format("tensor '{}' of type {} has rows of {} elements, not a multiple "
+                    "of its block size {}",
+                    t.name, info->name, t.ne[0], info->block_size));
   }
   const uint64_t row = static_cast<uint64_t>(t.ne[0] / info->block_size) * info->type_size;
   const uint64_t rows = static_cast<uint64_t>(n == 0 ? 0 : n / t.ne[0]);
@@ -166,8 +177,8 @@ Result<TensorInfo> parse_tensor_info(Cursor& c, uint32_t alignment) {
   }
   CRIA_ASSIGN_OR_RETURN(t.n_dims, c.read<uint32_t>("tensor dimension count"));
   if (t.n_dims == 0 || t.n_dims > kMaxDims) {
-    return c.corrupt(fmt::format("tensor '{}' has {} dimensions (1 to {} allowed)", t.name,
-                                 t.n_dims, kMaxDims));
+    return c.corrupt(
+        fmt::format("tensor '{}' has {} dimensions (1 to {} allowed)", t.name, t.n_dims, kMaxDims));
   }
   for (uint32_t d = 0; d < t.n_dims; ++d) {
     CRIA_ASSIGN_OR_RETURN(uint64_t ne, c.read<uint64_t>("tensor dimension"));
@@ -193,8 +204,12 @@ File::File(File&&) noexcept = default;
 File& File::operator=(File&&) noexcept = default;
 File::~File() = default;
 
-const std::string& File::path() const { return storage_->name; }
-std::span<const uint8_t> File::bytes() const { return storage_->bytes(); }
+const std::string& File::path() const {
+  return storage_->name;
+}
+std::span<const uint8_t> File::bytes() const {
+  return storage_->bytes();
+}
 
 Result<File> File::open(const std::string& path) {
   CRIA_ASSIGN_OR_RETURN(auto mapped, MappedFile::open(path));
@@ -267,10 +282,11 @@ Status File::parse_all() {
   by_offset.reserve(tensors_.size());
   for (const auto& t : tensors_) {
     if (t.offset > data_size || t.size > data_size - t.offset) {
-      return make_error(Errc::kCorrupt,
-                        fmt::format("{}: truncated GGUF: tensor '{}' needs bytes {}..{} of the "
-                                    "data section, which has {} bytes",
-                                    storage_->name, t.name, t.offset, t.offset + t.size, data_size));
+      return make_error(
+          Errc::kCorrupt,
+          fmt::format("{}: truncated GGUF: tensor '{}' needs bytes {}..{} of the "
+                      "data section, which has {} bytes",
+                      storage_->name, t.name, t.offset, t.offset + t.size, data_size));
     }
     by_offset.push_back(&t);
   }
@@ -279,8 +295,9 @@ Status File::parse_all() {
   for (size_t i = 1; i < by_offset.size(); ++i) {
     const TensorInfo& prev = *by_offset[i - 1];
     if (prev.offset + prev.size > by_offset[i]->offset) {
-      return make_error(Errc::kCorrupt, fmt::format("{}: invalid GGUF: tensors '{}' and '{}' overlap",
-                                                    storage_->name, prev.name, by_offset[i]->name));
+      return make_error(Errc::kCorrupt,
+                        fmt::format("{}: invalid GGUF: tensors '{}' and '{}' overlap",
+                                    storage_->name, prev.name, by_offset[i]->name));
     }
   }
   return {};
@@ -296,9 +313,8 @@ const Value* File::find_typed(std::string_view key, Error* err, const char* want
   if (v == nullptr) {
     *err = make_error(Errc::kNotFound, fmt::format("{}: missing metadata key '{}'", path(), key));
   } else {
-    *err = make_error(Errc::kCorrupt,
-                      fmt::format("{}: metadata key '{}' has type {}, expected {}", path(), key,
-                                  value_type_name(type_of(*v)), want));
+    *err = make_error(Errc::kCorrupt, fmt::format("{}: metadata key '{}' has type {}, expected {}",
+                                                  path(), key, value_type_name(type_of(*v)), want));
   }
   return v;
 }
@@ -334,9 +350,9 @@ Result<int64_t> File::get_int(std::string_view key) const {
         if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
           if constexpr (std::is_same_v<T, uint64_t>) {
             if (x > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-              return make_error(Errc::kCorrupt,
-                                fmt::format("{}: metadata key '{}' = {} is out of range", path(),
-                                            key, x));
+              return make_error(
+                  Errc::kCorrupt,
+                  fmt::format("{}: metadata key '{}' = {} is out of range", path(), key, x));
             }
           }
           return static_cast<int64_t>(x);
@@ -352,8 +368,8 @@ Result<uint64_t> File::get_uint(std::string_view key) const {
   if (v != nullptr && std::holds_alternative<uint64_t>(*v)) return std::get<uint64_t>(*v);
   CRIA_ASSIGN_OR_RETURN(int64_t i, get_int(key));
   if (i < 0) {
-    return make_error(Errc::kCorrupt,
-                      fmt::format("{}: metadata key '{}' = {} must not be negative", path(), key, i));
+    return make_error(Errc::kCorrupt, fmt::format("{}: metadata key '{}' = {} must not be negative",
+                                                  path(), key, i));
   }
   return static_cast<uint64_t>(i);
 }

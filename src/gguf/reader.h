@@ -32,8 +32,8 @@ struct TensorInfo {
   TensorType type = kTypeF32;
   uint32_t n_dims = 0;
   std::array<int64_t, kMaxDims> ne{1, 1, 1, 1};  // ggml order: ne[0] is the row length
-  uint64_t offset = 0;  // from the start of the data section
-  uint64_t size = 0;    // bytes of data
+  uint64_t offset = 0;                           // from the start of the data section
+  uint64_t size = 0;                             // bytes of data
 
   int64_t n_elements() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
 };

@@ -10,11 +10,21 @@ std::string quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
@@ -28,19 +38,32 @@ std::string quote(std::string_view s) {
 
 std::string element(const Array& a, uint64_t i, size_t max_items) {
   switch (a.type) {
-    case ValueType::kUint8: return fmt::format("{}", a.at<uint8_t>(i));
-    case ValueType::kInt8: return fmt::format("{}", a.at<int8_t>(i));
-    case ValueType::kUint16: return fmt::format("{}", a.at<uint16_t>(i));
-    case ValueType::kInt16: return fmt::format("{}", a.at<int16_t>(i));
-    case ValueType::kUint32: return fmt::format("{}", a.at<uint32_t>(i));
-    case ValueType::kInt32: return fmt::format("{}", a.at<int32_t>(i));
-    case ValueType::kFloat32: return fmt::format("{}", a.at<float>(i));
-    case ValueType::kBool: return a.at<uint8_t>(i) ? "true" : "false";
-    case ValueType::kString: return quote(a.strings[i]);
-    case ValueType::kArray: return to_display(a.arrays[i], max_items);
-    case ValueType::kUint64: return fmt::format("{}", a.at<uint64_t>(i));
-    case ValueType::kInt64: return fmt::format("{}", a.at<int64_t>(i));
-    case ValueType::kFloat64: return fmt::format("{}", a.at<double>(i));
+    case ValueType::kUint8:
+      return fmt::format("{}", a.at<uint8_t>(i));
+    case ValueType::kInt8:
+      return fmt::format("{}", a.at<int8_t>(i));
+    case ValueType::kUint16:
+      return fmt::format("{}", a.at<uint16_t>(i));
+    case ValueType::kInt16:
+      return fmt::format("{}", a.at<int16_t>(i));
+    case ValueType::kUint32:
+      return fmt::format("{}", a.at<uint32_t>(i));
+    case ValueType::kInt32:
+      return fmt::format("{}", a.at<int32_t>(i));
+    case ValueType::kFloat32:
+      return fmt::format("{}", a.at<float>(i));
+    case ValueType::kBool:
+      return a.at<uint8_t>(i) ? "true" : "false";
+    case ValueType::kString:
+      return quote(a.strings[i]);
+    case ValueType::kArray:
+      return to_display(a.arrays[i], max_items);
+    case ValueType::kUint64:
+      return fmt::format("{}", a.at<uint64_t>(i));
+    case ValueType::kInt64:
+      return fmt::format("{}", a.at<int64_t>(i));
+    case ValueType::kFloat64:
+      return fmt::format("{}", a.at<double>(i));
   }
   return "?";
 }

@@ -37,7 +37,9 @@ using Value = std::variant<uint8_t, int8_t, uint16_t, int16_t, uint32_t, int32_t
                            std::string_view, Array, uint64_t, int64_t, double>;
 
 // The variant's alternatives are in ValueType order.
-inline ValueType type_of(const Value& v) { return static_cast<ValueType>(v.index()); }
+inline ValueType type_of(const Value& v) {
+  return static_cast<ValueType>(v.index());
+}
 
 // Display form: numbers, quoted strings, arrays as [a, b, ...] with at most
 // `max_items` items shown (0 = all).

@@ -192,12 +192,14 @@ std::vector<uint8_t> Writer::header() const {
   for (const auto& t : tensors_) {
     out.put_string(t.name);
     out.put<uint32_t>(t.info.n_dims);
-    for (uint32_t d = 0; d < t.info.n_dims; ++d) out.put<uint64_t>(static_cast<uint64_t>(t.info.ne[d]));
+    for (uint32_t d = 0; d < t.info.n_dims; ++d)
+      out.put<uint64_t>(static_cast<uint64_t>(t.info.ne[d]));
     out.put<uint32_t>(t.info.type);
     out.put<uint64_t>(offset);
     offset = align_up(offset + t.info.size, align);
   }
-  if (!tensors_.empty()) bytes.resize(align_up(bytes.size(), align), 0);  // no data section otherwise
+  if (!tensors_.empty())
+    bytes.resize(align_up(bytes.size(), align), 0);  // no data section otherwise
   return bytes;
 }
 

@@ -4,9 +4,9 @@
 
 #include <cstdint>
 #include <cstring>
-#include <type_traits>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -65,7 +65,7 @@ class Writer {
     TensorInfo info;
     std::string name;
     std::span<const uint8_t> data;  // borrowed bytes, or
-    std::vector<uint8_t> owned;      // bytes the writer keeps
+    std::vector<uint8_t> owned;     // bytes the writer keeps
   };
   uint32_t alignment() const;
   std::vector<uint8_t> header() const;

@@ -25,8 +25,10 @@ std::map<std::string, std::string> model_rows(const std::string& out) {
   std::string line;
   bool in_model = false;
   while (std::getline(in, line)) {
-    if (line == "  Model") in_model = true;
-    else if (line.rfind("  ", 0) == 0 && line.rfind("    ", 0) != 0) in_model = false;
+    if (line == "  Model")
+      in_model = true;
+    else if (line.rfind("  ", 0) == 0 && line.rfind("    ", 0) != 0)
+      in_model = false;
     if (!in_model || line.rfind("    ", 0) != 0) continue;
     const size_t gap = line.find("  ", 4);
     if (gap == std::string::npos) continue;

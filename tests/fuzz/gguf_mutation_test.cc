@@ -63,7 +63,9 @@ class Mutator {
   }
 
  private:
-  size_t pick(size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
+  size_t pick(size_t n) {
+    return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng_);
+  }
 
   const std::vector<uint8_t>& base_;
   size_t span_;
@@ -109,8 +111,8 @@ TEST(GgufMutation, SharedFiles) {
   CRIA_REQUIRE_SHARED(dir, "fixtures");
   const std::string files[] = {"models/vocab/ggml-vocab-bert-bge.gguf",
                                "models/vocab/ggml-vocab-phi-3.gguf",
-                               "models/derived/stories260K-Q4_0.gguf",
-                               "fixtures/qwen3moe.gguf", "fixtures/llama-e256-Q4_K_M.gguf"};
+                               "models/derived/stories260K-Q4_0.gguf", "fixtures/qwen3moe.gguf",
+                               "fixtures/llama-e256-Q4_K_M.gguf"};
   int total = 0;
   uint32_t seed = 100;
   for (const auto& f : files) {

@@ -16,7 +16,9 @@ std::string shared_dir() {
   return std::filesystem::weakly_canonical(dir, ec).string();
 }
 
-std::string source_dir() { return CRIA_SOURCE_DIR; }
+std::string source_dir() {
+  return CRIA_SOURCE_DIR;
+}
 
 bool in_ci() {
   const char* ci = std::getenv("CI");

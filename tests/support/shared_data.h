@@ -24,12 +24,12 @@ std::string read_text(const std::string& path);
 
 // Sets `var` to the absolute path of `rel` inside the shared directory, or
 // skips (outside CI) / fails (in CI) the current test when it is missing.
-#define CRIA_REQUIRE_SHARED(var, rel)                                                    \
-  std::string var = ::cria::test::shared_dir();                                          \
-  if (!var.empty()) var += "/" + std::string(rel);                                       \
-  if (var.empty() || !std::filesystem::exists(var)) {                                    \
-    if (::cria::test::in_ci()) FAIL() << "test data missing in CI: " << (rel)            \
-                                      << " (set CRIA_SHARED)";                           \
-    GTEST_SKIP() << "NOTICE: test data " << (rel)                                        \
-                 << " not found; set CRIA_SHARED to the shared data directory";          \
+#define CRIA_REQUIRE_SHARED(var, rel)                                           \
+  std::string var = ::cria::test::shared_dir();                                 \
+  if (!var.empty()) var += "/" + std::string(rel);                              \
+  if (var.empty() || !std::filesystem::exists(var)) {                           \
+    if (::cria::test::in_ci())                                                  \
+      FAIL() << "test data missing in CI: " << (rel) << " (set CRIA_SHARED)";   \
+    GTEST_SKIP() << "NOTICE: test data " << (rel)                               \
+                 << " not found; set CRIA_SHARED to the shared data directory"; \
   }

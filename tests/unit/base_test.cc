@@ -70,8 +70,8 @@ TEST(Config, DefaultsAndOverrides) {
   EXPECT_EQ(d.models_dir, "/home/u/.ollama/models");
   EXPECT_EQ(d.host, "127.0.0.1:11434");
   EXPECT_EQ(d.log_level, log::Level::kInfo);
-  Config c = from({{"HOME", "/h"}, {"OLLAMA_MODELS", "/m"}, {"OLLAMA_DEBUG", "1"},
-                   {"CRIA_NUM_THREADS", "3"}});
+  Config c = from(
+      {{"HOME", "/h"}, {"OLLAMA_MODELS", "/m"}, {"OLLAMA_DEBUG", "1"}, {"CRIA_NUM_THREADS", "3"}});
   EXPECT_EQ(c.models_dir, "/m");
   EXPECT_EQ(c.log_level, log::Level::kDebug);
   EXPECT_EQ(c.num_threads, 3);
@@ -92,8 +92,8 @@ TEST(Cpu, CountsArePositive) {
 }
 
 std::string temp_dir() {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("cria-base-test-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("cria-base-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return dir.string();
 }

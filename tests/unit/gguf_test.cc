@@ -176,10 +176,12 @@ TEST(GgufReader, RefusesBadTensors) {
   };
   EXPECT_EQ(parse_error(one({8, 2}, kTypeF32, 0, 64)), "");
   EXPECT_TRUE(contains(parse_error(one({8, 2}, kTypeF32, 0, 60)), "truncated GGUF: tensor 'w'"));
-  EXPECT_TRUE(contains(parse_error(one({8, 2}, kTypeF32, 16, 96)), "not a multiple of the alignment"));
+  EXPECT_TRUE(
+      contains(parse_error(one({8, 2}, kTypeF32, 16, 96)), "not a multiple of the alignment"));
   EXPECT_TRUE(contains(parse_error(one({8, 2}, 4, 0, 64)), "unknown type id 4"));
   EXPECT_TRUE(contains(parse_error(one({8, 2}, 77, 0, 64)), "unknown type id 77"));
-  EXPECT_TRUE(contains(parse_error(one({16}, kTypeQ4_0, 0, 64)), "not a multiple of its block size"));
+  EXPECT_TRUE(
+      contains(parse_error(one({16}, kTypeQ4_0, 0, 64)), "not a multiple of its block size"));
   EXPECT_TRUE(contains(parse_error(one({1ull << 40, 1ull << 40}, kTypeF32, 0, 64)), "too many"));
   EXPECT_TRUE(contains(parse_error(one({1, 2, 3, 4, 5}, kTypeF32, 0, 64)), "5 dimensions"));
   EXPECT_TRUE(contains(parse_error(one({1ull << 63}, kTypeF32, 0, 64)), "dimension 0"));
@@ -242,8 +244,8 @@ void expect_round_trip(const std::string& path) {
     spec.shape.assign(t.ne.begin(), t.ne.begin() + t.n_dims);
     ASSERT_TRUE(w.add_tensor(spec, f->tensor_data(t)).ok());
   }
-  const std::string out = std::filesystem::temp_directory_path() /
-                          ("cria-rt-" + std::to_string(::getpid()) + ".gguf");
+  const std::string out =
+      std::filesystem::temp_directory_path() / ("cria-rt-" + std::to_string(::getpid()) + ".gguf");
   ASSERT_TRUE(w.write(out).ok());
   auto again = File::open(out);
   ASSERT_TRUE(again.ok()) << again.error().message;
