@@ -8,9 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source scripts/lib.sh
 
-ensure_packages "${BUILD_PACKAGES[@]}"
 # The test packages are small; installing them here lets the release tree build its tests too.
-ensure_packages "${TEST_PACKAGES[@]}"
+ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 
 log "fetching ggml (pinned in deps/ggml.lock)"
 scripts/fetch-ggml.sh
