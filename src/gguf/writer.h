@@ -46,7 +46,12 @@ class Writer {
  public:
   // Sets a key; an existing key keeps its position and takes the new value.
   void set(const std::string& key, OwnedValue value);
-  void set(const std::string& key, const char* s) { set(key, OwnedValue(std::string(s))); }
+  // String literals. A template, so that an integer 0 can never be taken for a null pointer.
+  template <class Char>
+    requires std::is_same_v<Char, char>
+  void set(const std::string& key, const Char* s) {
+    set(key, OwnedValue(std::string(s)));
+  }
   void remove(const std::string& key);
   // Copies every metadata entry of `file`, in its order.
   void copy_metadata(const File& file);
