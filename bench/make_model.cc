@@ -48,9 +48,12 @@ bool use_more_bits(int i_layer, int n_layer) {
 ggml_type fit_row(ggml_type t, int64_t ncols) {
   if (ncols % ggml_blck_size(t) == 0) return t;
   switch (t) {
-    case GGML_TYPE_Q4_K: return GGML_TYPE_Q5_0;
-    case GGML_TYPE_Q6_K: return GGML_TYPE_Q8_0;
-    default: return GGML_TYPE_F16;
+    case GGML_TYPE_Q4_K:
+      return GGML_TYPE_Q5_0;
+    case GGML_TYPE_Q6_K:
+      return GGML_TYPE_Q8_0;
+    default:
+      return GGML_TYPE_F16;
   }
 }
 
@@ -109,9 +112,9 @@ struct TensorPlan {
 
 std::vector<TensorPlan> plan(const ModelPreset& p) {
   const int64_t hd = p.n_embd / p.n_head, e = p.n_embd, kv = hd * p.n_head_kv;
-  std::vector<TensorPlan> t = {{"token_embd.weight", {e, p.n_vocab},
-                                p.tied_output ? "output" : "embd"},
-                               {"output_norm.weight", {e}, "norm", -1, true}};
+  std::vector<TensorPlan> t = {
+      {"token_embd.weight", {e, p.n_vocab}, p.tied_output ? "output" : "embd"},
+      {"output_norm.weight", {e}, "norm", -1, true}};
   if (!p.tied_output) t.push_back({"output.weight", {e, p.n_vocab}, "output"});
   for (int il = 0; il < p.n_layer; ++il) {
     auto blk = [&](const char* n) { return fmt::format("blk.{}.{}", il, n); };
@@ -208,11 +211,11 @@ Status make_model(const Args& args) {
   set_metadata(w, *preset, *ft);
   CRIA_RETURN_IF_ERROR(set_vocab(w, *preset, args.shared));
   for (const auto& t : plan(*preset)) {
-    const ggml_type type = t.norm ? GGML_TYPE_F32
-                                  : pick_type(*ft, t.role, t.layer, preset->n_layer, t.shape[0]);
+    const ggml_type type =
+        t.norm ? GGML_TYPE_F32 : pick_type(*ft, t.role, t.layer, preset->n_layer, t.shape[0]);
     auto bytes = encode(random_values(t, args.seed), type, t.shape[0]);
-    CRIA_RETURN_IF_ERROR(w.add_tensor({t.name, static_cast<gguf::TensorType>(type), t.shape},
-                                      std::move(bytes)));
+    CRIA_RETURN_IF_ERROR(
+        w.add_tensor({t.name, static_cast<gguf::TensorType>(type), t.shape}, std::move(bytes)));
   }
   return w.write(args.out);
 }
@@ -241,18 +244,23 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
-    if (a == "--preset") args.preset = next();
-    else if (a == "--type") args.type = next();
-    else if (a == "--out") args.out = next();
-    else if (a == "--arch") args.arch = next();
-    else if (a == "--shared") args.shared = next();
+    if (a == "--preset")
+      args.preset = next();
+    else if (a == "--type")
+      args.type = next();
+    else if (a == "--out")
+      args.out = next();
+    else if (a == "--arch")
+      args.arch = next();
+    else if (a == "--shared")
+      args.shared = next();
     else if (a == "--seed") {
       const std::string v = next();
       char* end = nullptr;
       args.seed = std::strtoull(v.c_str(), &end, 10);
       if (v.empty() || *end != '\0') return usage();
-    }
-    else return usage();
+    } else
+      return usage();
   }
   if (args.preset.empty() || args.out.empty()) return usage();
   cria::Status st = make_model(args);

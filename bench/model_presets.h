@@ -11,7 +11,7 @@ namespace cria::bench {
 
 struct ModelPreset {
   std::string name;
-  std::string arch;   // GGUF architecture: "llama" or "qwen2" (q/k/v biases)
+  std::string arch;  // GGUF architecture: "llama" or "qwen2" (q/k/v biases)
   int n_layer = 0;
   int n_embd = 0;
   int n_head = 0;
@@ -21,8 +21,8 @@ struct ModelPreset {
   int n_ctx = 0;
   float rope_base = 10000.0f;
   float rms_eps = 1e-5f;
-  bool tied_output = true;   // no output.weight: the output reuses token_embd
-  std::string vocab_file;    // a real vocabulary under shared/models/vocab with n_vocab tokens
+  bool tied_output = true;  // no output.weight: the output reuses token_embd
+  std::string vocab_file;   // a real vocabulary under shared/models/vocab with n_vocab tokens
 };
 
 const std::vector<ModelPreset>& presets();
