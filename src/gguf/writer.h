@@ -48,10 +48,8 @@ class Writer {
   void set(const std::string& key, OwnedValue value);
   // String literals. A template, so that an integer 0 can never be taken for a null pointer.
   template <class Char>
-    requires std::is_same_v<Char, char>
-  void set(const std::string& key, const Char* s) {
-    set(key, OwnedValue(std::string(s)));
-  }
+  requires std::is_same_v<Char, char>
+  void set(const std::string& key, const Char* s) { set(key, OwnedValue(std::string(s))); }
   void remove(const std::string& key);
   // Copies every metadata entry of `file`, in its order.
   void copy_metadata(const File& file);
