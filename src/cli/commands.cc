@@ -16,6 +16,7 @@ const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> kCommands = {
       {"show", {cmd_show, "Show facts about a GGUF model file (--file PATH [--verbose])"}},
       {"devices", {cmd_devices, "List the compute devices this build can use"}},
+      {"tokenize", {cmd_tokenize, "Token ids of a text (--model PATH [--no-bos] [--json] TEXT)"}},
       {"version", {cmd_version, "Print the version"}},
   };
   return kCommands;

@@ -13,6 +13,7 @@ using Args = std::vector<std::string>;
 // Each returns the process exit code: 0 success, 1 failure, 2 usage error.
 int cmd_show(const Config& config, const Args& args);
 int cmd_devices(const Config& config, const Args& args);
+int cmd_tokenize(const Config& config, const Args& args);
 int cmd_version(const Config& config, const Args& args);
 
 int run(const Config& config, const Args& args);
