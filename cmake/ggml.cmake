@@ -25,6 +25,9 @@ set(GGML_BUILD_TESTS OFF CACHE BOOL "" FORCE)
 set(GGML_BUILD_EXAMPLES OFF CACHE BOOL "" FORCE)
 set(GGML_OPENMP ON CACHE BOOL "" FORCE)
 set(GGML_CCACHE OFF CACHE BOOL "" FORCE)
+# llama.cpp turns on llamafile's sgemm for its ggml; so do we, so that our
+# numbers match its outputs (the golden files) and its speed.
+set(GGML_LLAMAFILE ON CACHE BOOL "" FORCE)
 set(GGML_RPC ${CRIA_RPC} CACHE BOOL "" FORCE)
 set(GGML_CUDA ${CRIA_CUDA} CACHE BOOL "" FORCE)
 # NCCL is installed with the CUDA toolkit here; never let it become a silent dependency.
