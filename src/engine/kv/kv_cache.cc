@@ -1,0 +1,194 @@
+#include "engine/kv/kv_cache.h"
+
+#include <cassert>
+
+#include <fmt/format.h>
+
+#include "backend/device.h"
+
+namespace cria {
+
+namespace {
+
+int64_t n_embd_k(const KvCacheOptions& o) {
+  return int64_t{o.head_dim_k} * o.n_head_kv;
+}
+int64_t n_embd_v(const KvCacheOptions& o) {
+  return int64_t{o.head_dim_v} * o.n_head_kv;
+}
+
+Status check_options(const KvCacheOptions& o) {
+  if (o.n_ctx <= 0 || o.n_seq <= 0 || o.n_layer <= 0 || o.n_head_kv <= 0 || o.head_dim_k <= 0 ||
+      o.head_dim_v <= 0 || o.n_pad <= 0) {
+    return make_error(Errc::kInvalidArgument, "KV cache: every size must be positive");
+  }
+  const bool quantized = ggml_is_quantized(o.type_k) || ggml_is_quantized(o.type_v);
+  if (quantized && !o.flash) {
+    return make_error(Errc::kUnsupported,
+                      fmt::format("a {}/{} KV cache needs flash attention",
+                                  ggml_type_name(o.type_k), ggml_type_name(o.type_v)));
+  }
+  for (ggml_type t : {o.type_k, o.type_v}) {
+    const int64_t dim = t == o.type_k ? o.head_dim_k : o.head_dim_v;
+    if (dim % ggml_blck_size(t) != 0) {
+      return make_error(Errc::kUnsupported, fmt::format("a {} KV cache needs a head size that is "
+                                                        "a multiple of {}, not {}",
+                                                        ggml_type_name(t), ggml_blck_size(t), dim));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<KvCache> KvCache::create(const KvCacheOptions& options) {
+  CRIA_RETURN_IF_ERROR(check_options(options));
+  KvCache kv(options);
+  ggml_init_params params{};
+  params.mem_size = ggml_tensor_overhead() * 2 * static_cast<size_t>(options.n_layer);
+  params.no_alloc = true;
+  kv.ctx_.reset(ggml_init(params));
+  for (int il = 0; il < options.n_layer; ++il) {
+    ggml_tensor* k =
+        ggml_new_tensor_2d(kv.ctx_.get(), options.type_k, n_embd_k(options), options.n_ctx);
+    ggml_tensor* v =
+        ggml_new_tensor_2d(kv.ctx_.get(), options.type_v, n_embd_v(options), options.n_ctx);
+    ggml_format_name(k, "cache_k_l%d", il);
+    ggml_format_name(v, "cache_v_l%d", il);
+    kv.k_.push_back(k);
+    kv.v_.push_back(v);
+  }
+  ggml_backend_dev_t dev = options.device ? options.device : backend::cpu_device();
+  kv.buffer_.reset(
+      ggml_backend_alloc_ctx_tensors_from_buft(kv.ctx_.get(), ggml_backend_dev_buffer_type(dev)));
+  if (kv.buffer_ == nullptr) {
+    return make_error(Errc::kOutOfMemory,
+                      fmt::format("cannot allocate the KV cache ({} cells) on {}; use a smaller "
+                                  "context",
+                                  options.n_ctx, backend::device_name(dev)));
+  }
+  kv.clear();
+  return kv;
+}
+
+void KvCache::clear() {
+  cells_ = KvCells(cells_options(opt_));
+  // Masked cells still enter kq @ V (times 0): they must hold numbers, not NaN.
+  ggml_backend_buffer_clear(buffer_.get(), 0);
+}
+
+uint64_t KvCache::size_bytes() const {
+  return ggml_backend_buffer_get_size(buffer_.get());
+}
+
+void KvCache::account(backend::MemoryReport& report) const {
+  report.add_kv_buffer(buffer_.get());
+}
+
+KvBatch KvCache::inputs(backend::Graph& graph, int32_t n_tokens, int32_t n_kv) const {
+  KvBatch b;
+  b.cache_ = this;
+  b.n_kv_ = n_kv;
+  b.n_tokens_ = n_tokens;
+  b.k_idxs_ = graph.input("kv_k_idxs", GGML_TYPE_I64, {n_tokens});
+  const int64_t n_v = opt_.flash ? n_tokens : n_tokens * n_embd_v(opt_);
+  b.v_idxs_ = graph.input("kv_v_idxs", GGML_TYPE_I64, {n_v});
+  b.mask_ = graph.input("kq_mask", opt_.flash ? GGML_TYPE_F16 : GGML_TYPE_F32, {n_kv, n_tokens});
+  return b;
+}
+
+KvBatch KvCache::worst_case(backend::Graph& graph, int32_t n_tokens) const {
+  return inputs(graph, n_tokens, opt_.n_ctx);
+}
+
+Result<KvBatch> KvCache::begin(backend::Graph& graph, std::span<const int32_t> positions,
+                               std::span<const int32_t> seqs) {
+  assert(positions.size() == seqs.size() && !positions.empty());
+  const auto n_tokens = static_cast<int32_t>(positions.size());
+  CRIA_ASSIGN_OR_RETURN(KvSlot slot, cells_.find_slot(n_tokens));
+  cells_.commit(slot, positions, seqs);
+  const int32_t n_kv = cells_.n_kv(opt_.n_pad);
+  KvBatch b = inputs(graph, n_tokens, n_kv);
+  fill_indices(slot.cells);
+  graph.set_input(b.k_idxs_, std::span<const int64_t>(k_idxs_));
+  graph.set_input(b.v_idxs_, std::span<const int64_t>(v_idxs_));
+  fill_mask(positions, seqs, n_kv);
+  if (opt_.flash) {
+    graph.set_input(b.mask_, std::span<const ggml_fp16_t>(mask_f16_));
+  } else {
+    graph.set_input(b.mask_, std::span<const float>(mask_));
+  }
+  return b;
+}
+
+void KvCache::fill_indices(std::span<const int32_t> cells) {
+  k_idxs_.assign(cells.begin(), cells.end());
+  if (opt_.flash) {
+    v_idxs_ = k_idxs_;
+    return;
+  }
+  // Transposed V: value j of the token in cell c is element j * n_ctx + c.
+  const int64_t n_v = n_embd_v(opt_);
+  v_idxs_.resize(cells.size() * static_cast<size_t>(n_v));
+  size_t o = 0;
+  for (int32_t cell : cells) {
+    for (int64_t j = 0; j < n_v; ++j) v_idxs_[o++] = j * opt_.n_ctx + cell;
+  }
+}
+
+void KvCache::fill_mask(std::span<const int32_t> positions, std::span<const int32_t> seqs,
+                        int32_t n_kv) {
+  mask_.resize(positions.size() * static_cast<size_t>(n_kv));
+  cells_.build_mask(positions, seqs, MaskOptions{.causal = true, .n_swa = 0, .n_kv = n_kv}, mask_);
+  if (opt_.flash) {
+    mask_f16_.resize(mask_.size());
+    ggml_fp32_to_fp16_row(mask_.data(), mask_f16_.data(), static_cast<int64_t>(mask_.size()));
+  }
+}
+
+bool KvBatch::flash() const {
+  return cache_->opt_.flash;
+}
+
+void KvBatch::store(backend::Graph& graph, int il, ggml_tensor* k_cur, ggml_tensor* v_cur) const {
+  ggml_context* ctx = graph.ctx();
+  const KvCacheOptions& o = cache_->opt_;
+  ggml_tensor* k = cache_->k_[static_cast<size_t>(il)];
+  ggml_tensor* v = cache_->v_[static_cast<size_t>(il)];
+  // [n_embd_k, n_tokens]: heads side by side, one row per token.
+  ggml_tensor* k_rows = ggml_view_2d(ctx, k_cur, n_embd_k(o), n_tokens_, k_cur->nb[2], 0);
+  graph.expand(ggml_set_rows(ctx, k, k_rows, k_idxs_));
+  if (!v_transposed()) {
+    ggml_tensor* v_rows = ggml_view_2d(ctx, v_cur, n_embd_v(o), n_tokens_, v_cur->nb[2], 0);
+    graph.expand(ggml_set_rows(ctx, v, v_rows, v_idxs_));
+    return;
+  }
+  // Transposed: every value is its own one-element row.
+  if (!ggml_is_contiguous(v_cur)) v_cur = ggml_cont(ctx, v_cur);
+  ggml_tensor* v_elems = ggml_reshape_2d(ctx, v_cur, 1, ggml_nelements(v_cur));
+  ggml_tensor* v_cells = ggml_reshape_2d(ctx, v, 1, ggml_nelements(v));
+  graph.expand(ggml_set_rows(ctx, v_cells, v_elems, v_idxs_));
+}
+
+ggml_tensor* KvBatch::keys(ggml_context* ctx, int il) const {
+  const KvCacheOptions& o = cache_->opt_;
+  ggml_tensor* k = cache_->k_[static_cast<size_t>(il)];
+  return ggml_view_3d(ctx, k, o.head_dim_k, o.n_head_kv, n_kv_,
+                      ggml_row_size(k->type, o.head_dim_k), ggml_row_size(k->type, n_embd_k(o)), 0);
+}
+
+ggml_tensor* KvBatch::values(ggml_context* ctx, int il) const {
+  const KvCacheOptions& o = cache_->opt_;
+  ggml_tensor* v = cache_->v_[static_cast<size_t>(il)];
+  if (!v_transposed()) {
+    return ggml_view_3d(ctx, v, o.head_dim_v, o.n_head_kv, n_kv_,
+                        ggml_row_size(v->type, o.head_dim_v), ggml_row_size(v->type, n_embd_v(o)),
+                        0);
+  }
+  const int64_t n_ctx = o.n_ctx;
+  return ggml_view_3d(ctx, v, n_kv_, o.n_head_kv, o.head_dim_v,
+                      ggml_row_size(v->type, n_ctx * o.head_dim_v), ggml_row_size(v->type, n_ctx),
+                      0);
+}
+
+}  // namespace cria

@@ -1,0 +1,121 @@
+// KvCache: the ggml half of the KV cache. Per layer one K and one V tensor of n_ctx cells
+// in a backend buffer; KvCells (plain C++) decides which cell holds what.
+//
+// Split by caller: the runner calls KvCache (begin a batch, memory), the model's graph
+// calls KvBatch (store this batch's K/V, read the cells, the mask).
+//
+// Layout: K is [n_embd_k, n_ctx] (one row per cell). V is the same when `flash`, else
+// transposed, as llama.cpp keeps it for the plain attention path: for each of the n_embd_v
+// values of a cell, a run of n_ctx cells, so that kq @ V reads rows.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <ggml-cpp.h>
+
+#include "backend/graph.h"
+#include "backend/memory.h"
+#include "base/result.h"
+#include "engine/kv/kv_cells.h"
+
+namespace cria {
+
+struct KvCacheOptions {
+  int32_t n_ctx = 0;  // cells
+  int32_t n_seq = 1;  // sequence ids 0..n_seq-1
+  int32_t n_layer = 0;
+  int32_t n_head_kv = 0;
+  int32_t head_dim_k = 0;
+  int32_t head_dim_v = 0;
+  // F16 (llama.cpp's and Ollama's default); Q8_0 / Q4_0 need `flash`.
+  ggml_type type_k = GGML_TYPE_F16;
+  ggml_type type_v = GGML_TYPE_F16;
+  // Attention through ggml_flash_attn_ext: V untransposed, F16 mask.
+  bool flash = false;
+  // The attended cell count is rounded up to a multiple of this (llama.cpp: 256).
+  int32_t n_pad = 256;
+  // Where the tensors live; nullptr is the CPU.
+  ggml_backend_dev_t device = nullptr;
+};
+
+class KvCache;
+
+// The cache as one batch's graph sees it.
+class KvBatch {
+ public:
+  int32_t n_kv() const { return n_kv_; }
+  int32_t n_tokens() const { return n_tokens_; }
+  bool flash() const;
+  bool v_transposed() const { return !flash(); }
+  // [n_kv, n_tokens], F32 (F16 with flash): 0 where a token may attend a cell, -inf elsewhere.
+  ggml_tensor* mask() const { return mask_; }
+
+  // Adds to `graph` the writes of the batch's keys and values into layer il's cells.
+  // k_cur: [head_dim_k, n_head_kv, n_tokens], v_cur: [head_dim_v, n_head_kv, n_tokens].
+  void store(backend::Graph& graph, int il, ggml_tensor* k_cur, ggml_tensor* v_cur) const;
+  // Layer il's keys in cells [0, n_kv): [head_dim_k, n_head_kv, n_kv].
+  ggml_tensor* keys(ggml_context* ctx, int il) const;
+  // Layer il's values in cells [0, n_kv): [n_kv, n_head_kv, head_dim_v] when transposed,
+  // else [head_dim_v, n_head_kv, n_kv].
+  ggml_tensor* values(ggml_context* ctx, int il) const;
+
+ private:
+  friend class KvCache;
+  const KvCache* cache_ = nullptr;
+  int32_t n_kv_ = 0;
+  int32_t n_tokens_ = 0;
+  ggml_tensor* k_idxs_ = nullptr;  // I64 [n_tokens]: the cell of each token
+  ggml_tensor* v_idxs_ = nullptr;  // I64 [n_tokens] or [n_embd_v * n_tokens] (transposed)
+  ggml_tensor* mask_ = nullptr;
+};
+
+class KvCache {
+ public:
+  static Result<KvCache> create(const KvCacheOptions& options);
+
+  KvCache(KvCache&&) noexcept = default;
+  KvCache& operator=(KvCache&&) noexcept = default;
+
+  const KvCacheOptions& options() const { return opt_; }
+  KvCells& cells() { return cells_; }
+  const KvCells& cells() const { return cells_; }
+
+  // Takes cells for a batch (token i at positions[i] of sequence seqs[i]), commits them
+  // and adds the batch's index and mask inputs, with their data, to `graph`.
+  // kOutOfMemory when the free cells are too few.
+  Result<KvBatch> begin(backend::Graph& graph, std::span<const int32_t> positions,
+                        std::span<const int32_t> seqs);
+  // The inputs of the largest batch (n_tokens, every cell attended), without data, for
+  // Compute::reserve. The cells are not touched.
+  KvBatch worst_case(backend::Graph& graph, int32_t n_tokens) const;
+
+  // Forgets every cell and zeroes the tensors.
+  void clear();
+  // Adds the K/V buffer to `report` as KV.
+  void account(backend::MemoryReport& report) const;
+  uint64_t size_bytes() const;
+
+ private:
+  friend class KvBatch;
+  explicit KvCache(const KvCacheOptions& options) : opt_(options), cells_(cells_options(options)) {}
+  static KvCellsOptions cells_options(const KvCacheOptions& o) { return {o.n_ctx, o.n_seq}; }
+  KvBatch inputs(backend::Graph& graph, int32_t n_tokens, int32_t n_kv) const;
+  void fill_indices(std::span<const int32_t> cells);
+  void fill_mask(std::span<const int32_t> positions, std::span<const int32_t> seqs, int32_t n_kv);
+
+  KvCacheOptions opt_;
+  KvCells cells_;
+  ggml_context_ptr ctx_;
+  ggml_backend_buffer_ptr buffer_;
+  std::vector<ggml_tensor*> k_;  // per layer: [n_embd_k, n_ctx]
+  std::vector<ggml_tensor*> v_;  // per layer: [n_embd_v, n_ctx] (data transposed unless flash)
+  // Host-side input data, reused from batch to batch.
+  std::vector<int64_t> k_idxs_;
+  std::vector<int64_t> v_idxs_;
+  std::vector<float> mask_;
+  std::vector<ggml_fp16_t> mask_f16_;
+};
+
+}  // namespace cria

@@ -1,0 +1,46 @@
+// The interface every architecture implements, and what the runner gives its graph.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <ggml.h>
+
+#include "backend/graph.h"
+#include "backend/weights.h"
+#include "engine/kv/kv_cache.h"
+
+namespace cria::engine {
+
+// The sizes the runner needs to build a cache and buffers around a model.
+struct ModelInfo {
+  std::string arch;  // general.architecture
+  int32_t n_vocab = 0;
+  int32_t n_embd = 0;
+  int32_t n_layer = 0;
+  int32_t n_head = 0;
+  int32_t n_head_kv = 0;
+  int32_t head_dim_k = 0;
+  int32_t head_dim_v = 0;
+  int32_t n_ctx_train = 0;
+};
+
+// The inputs of one batch's graph, made by the runner.
+struct ForwardInputs {
+  backend::Graph* graph = nullptr;
+  ggml_tensor* tokens = nullptr;     // I32 [n_tokens]
+  ggml_tensor* positions = nullptr;  // I32 [n_tokens]
+  ggml_tensor* out_ids = nullptr;    // I32 [n_outputs]: the batch rows whose logits are wanted
+  const KvBatch* kv = nullptr;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual const ModelInfo& info() const = 0;
+  virtual const backend::Weights& weights() const = 0;
+  // Adds the forward pass to inputs.graph; returns the logits [n_vocab, n_outputs].
+  virtual ggml_tensor* forward(const ForwardInputs& inputs) const = 0;
+};
+
+}  // namespace cria::engine

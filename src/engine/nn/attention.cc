@@ -1,0 +1,46 @@
+#include "engine/nn/attention.h"
+
+#include <cassert>
+
+#include "engine/nn/layers.h"
+
+namespace cria::nn {
+
+namespace {
+
+ggml_tensor* plain_attention(ggml_context* ctx, ggml_tensor* q, ggml_tensor* k, ggml_tensor* v,
+                             const AttentionOptions& opt, int il) {
+  if (!opt.v_transposed) v = ggml_cont(ctx, ggml_transpose(ctx, v));  // [n_kv, head_dim, n_head_kv]
+  // Scores of every query against every cached key, per head.
+  ggml_tensor* kq = named(ggml_mul_mat(ctx, k, q), "kq", il);  // [n_kv, n_tokens, n_head]
+  (void)ggml_prec_set_acc(kq, GGML_PREC_F32);
+  kq = named(ggml_soft_max_ext(ctx, kq, opt.mask, opt.scale, 0.0f), "kq_soft_max", il);
+  // Weighted sum of the values.
+  ggml_tensor* kqv = named(ggml_mul_mat(ctx, v, kq), "kqv", il);  // [head_dim, n_tokens, n_head]
+  ggml_tensor* heads = ggml_permute(ctx, kqv, 0, 2, 1, 3);        // [head_dim, n_head, n_tokens]
+  return ggml_cont_2d(ctx, heads, heads->ne[0] * heads->ne[1], heads->ne[2]);
+}
+
+ggml_tensor* flash_attention(ggml_context* ctx, ggml_tensor* q, ggml_tensor* k, ggml_tensor* v,
+                             const AttentionOptions& opt, int il) {
+  assert(!opt.v_transposed && "flash attention reads V untransposed");
+  ggml_tensor* out = ggml_flash_attn_ext(ctx, q, k, v, opt.mask, opt.scale, 0.0f, 0.0f);
+  (void)ggml_prec_set_acc(out, GGML_PREC_F32);
+  named(out, "fattn", il);  // [head_dim, n_head, n_tokens]
+  return ggml_reshape_2d(ctx, out, out->ne[0] * out->ne[1], out->ne[2] * out->ne[3]);
+}
+
+}  // namespace
+
+ggml_tensor* attention(ggml_context* ctx, ggml_tensor* q, ggml_tensor* k, ggml_tensor* v,
+                       const AttentionOptions& opt, int il) {
+  q = ggml_permute(ctx, q, 0, 2, 1, 3);  // [head_dim, n_tokens, n_head]
+  k = ggml_permute(ctx, k, 0, 2, 1, 3);  // [head_dim, n_kv, n_head_kv]
+  // [n_kv, head_dim, n_head_kv] (transposed) or [head_dim, n_kv, n_head_kv]
+  v = ggml_permute(ctx, v, 0, 2, 1, 3);
+  ggml_tensor* out =
+      opt.flash ? flash_attention(ctx, q, k, v, opt, il) : plain_attention(ctx, q, k, v, opt, il);
+  return named(out, "kqv_out", il);  // [head_dim * n_head, n_tokens]
+}
+
+}  // namespace cria::nn

@@ -1,0 +1,24 @@
+// Scaled dot-product attention over keys and values already in the KV cache.
+#pragma once
+
+#include <ggml.h>
+
+namespace cria::nn {
+
+struct AttentionOptions {
+  float scale = 1.0f;           // usually 1/sqrt(head_dim)
+  ggml_tensor* mask = nullptr;  // [n_kv, n_tokens]: 0 or -inf; F32 (F16 with flash)
+  bool flash = false;           // ggml_flash_attn_ext instead of the plain path
+  bool v_transposed = true;     // v is [n_kv, n_head_kv, head_dim] (the plain path's layout)
+};
+
+// Multi-head attention with grouped KV heads (n_head a multiple of n_head_kv, shared by
+// ggml's broadcasting).
+//   q: [head_dim, n_head, n_tokens]
+//   k: [head_dim, n_head_kv, n_kv]
+//   v: [n_kv, n_head_kv, head_dim] when v_transposed, else [head_dim, n_head_kv, n_kv]
+// → [head_dim * n_head, n_tokens]
+ggml_tensor* attention(ggml_context* ctx, ggml_tensor* q, ggml_tensor* k, ggml_tensor* v,
+                       const AttentionOptions& opt, int il);
+
+}  // namespace cria::nn

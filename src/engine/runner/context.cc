@@ -1,0 +1,196 @@
+#include "engine/runner/context.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include <fmt/format.h>
+
+#include "engine/models/registry.h"
+
+namespace cria::engine {
+
+namespace {
+
+KvCacheOptions kv_options(const ModelInfo& info, const ContextOptions& o) {
+  return KvCacheOptions{.n_ctx = o.n_ctx,
+                        .n_seq = o.n_seq,
+                        .n_layer = info.n_layer,
+                        .n_head_kv = info.n_head_kv,
+                        .head_dim_k = info.head_dim_k,
+                        .head_dim_v = info.head_dim_v,
+                        .type_k = o.kv_type,
+                        .type_v = o.kv_type,
+                        .flash = o.flash_attention};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Context>> Context::open(const std::string& path,
+                                               const ContextOptions& options) {
+  CRIA_ASSIGN_OR_RETURN(gguf::File file, gguf::File::open(path));
+  return create(std::make_shared<const gguf::File>(std::move(file)), options);
+}
+
+Result<std::unique_ptr<Context>> Context::create(std::shared_ptr<const gguf::File> file,
+                                                 const ContextOptions& options) {
+  if (options.n_batch <= 0 || options.n_seq <= 0 || options.n_ctx < 0) {
+    return make_error(Errc::kInvalidArgument, "n_batch and n_seq must be positive");
+  }
+  const backend::WeightsOptions wo{.use_mmap = options.use_mmap, .cpu_repack = options.cpu_repack};
+  CRIA_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, load_model(std::move(file), wo));
+  ContextOptions opt = options;
+  if (opt.n_ctx == 0) opt.n_ctx = model->info().n_ctx_train;
+  opt.n_batch = std::min(opt.n_batch, opt.n_ctx);
+  // llama.cpp's rule of thumb for the largest graph: 8 nodes per tensor of the model.
+  const size_t max_nodes = std::max(backend::kDefaultMaxNodes, 8 * model->weights().size());
+  CRIA_ASSIGN_OR_RETURN(
+      backend::Compute compute,
+      backend::Compute::create(
+          {.n_threads = opt.n_threads, .use_gpus = false, .max_nodes = max_nodes}));
+  CRIA_ASSIGN_OR_RETURN(KvCache kv, KvCache::create(kv_options(model->info(), opt)));
+  std::unique_ptr<Context> ctx(
+      new Context(std::move(model), std::move(compute), std::move(kv), opt));
+  ctx->graph_ = backend::Graph({.max_nodes = max_nodes});
+  CRIA_RETURN_IF_ERROR(ctx->reserve());
+  return ctx;
+}
+
+Context::Context(std::unique_ptr<Model> model, backend::Compute compute, KvCache kv,
+                 const ContextOptions& options)
+    : opt_(options), model_(std::move(model)), compute_(std::move(compute)), kv_(std::move(kv)) {
+  next_pos_.resize(static_cast<size_t>(opt_.n_seq));
+}
+
+Status Context::reserve() {
+  // The worst case: a full batch, every token's logits, every cell attended.
+  const int32_t n = opt_.n_batch;
+  graph_.reset();
+  backend::Graph& g = graph_;
+  const KvBatch kv = kv_.worst_case(g, n);
+  const ForwardInputs in{.graph = &g,
+                         .tokens = g.input("inp_tokens", GGML_TYPE_I32, {n}),
+                         .positions = g.input("inp_pos", GGML_TYPE_I32, {n}),
+                         .out_ids = g.input("inp_out_ids", GGML_TYPE_I32, {n}),
+                         .kv = &kv};
+  g.output(model_->forward(in));
+  CRIA_RETURN_IF_ERROR(compute_.reserve(g));
+  logits_.reserve(static_cast<size_t>(n) * static_cast<size_t>(info().n_vocab));
+  return {};
+}
+
+Status Context::check(const Batch& b) const {
+  const size_t n = b.tokens.size();
+  if (n == 0) return make_error(Errc::kInvalidArgument, "empty batch");
+  if ((!b.positions.empty() && b.positions.size() != n) ||
+      (!b.seq_ids.empty() && b.seq_ids.size() != n) ||
+      (!b.want_logits.empty() && b.want_logits.size() != n)) {
+    return make_error(Errc::kInvalidArgument,
+                      "batch positions, sequence ids and logit flags must match its tokens");
+  }
+  for (int32_t t : b.tokens) {
+    if (t < 0 || t >= info().n_vocab) {
+      return make_error(
+          Errc::kInvalidArgument,
+          fmt::format("token id {} is outside the vocabulary (0..{})", t, info().n_vocab - 1));
+    }
+  }
+  for (int32_t s : b.seq_ids) {
+    if (s < 0 || s >= opt_.n_seq) {
+      return make_error(Errc::kInvalidArgument,
+                        fmt::format("sequence id {} is outside 0..{}", s, opt_.n_seq - 1));
+    }
+  }
+  for (int32_t p : b.positions) {
+    if (p < 0) return make_error(Errc::kInvalidArgument, "negative position");
+  }
+  if (static_cast<int64_t>(n) > kv_.cells().n_free()) {
+    return make_error(Errc::kOutOfMemory,
+                      fmt::format("the context is full: {} tokens do not fit in the {} free of {} "
+                                  "cells",
+                                  n, kv_.cells().n_free(), opt_.n_ctx));
+  }
+  return {};
+}
+
+void Context::prepare(const Batch& b) {
+  const size_t n = b.tokens.size();
+  seqs_.assign(n, 0);
+  if (!b.seq_ids.empty()) std::copy(b.seq_ids.begin(), b.seq_ids.end(), seqs_.begin());
+  positions_.resize(n);
+  if (!b.positions.empty()) {
+    std::copy(b.positions.begin(), b.positions.end(), positions_.begin());
+  } else {
+    for (int32_t s = 0; s < opt_.n_seq; ++s) {
+      next_pos_[static_cast<size_t>(s)] = kv_.cells().seq_pos_max(s) + 1;
+    }
+    for (size_t i = 0; i < n; ++i) positions_[i] = next_pos_[static_cast<size_t>(seqs_[i])]++;
+  }
+  wanted_.assign(n, 0);
+  if (b.want_logits.empty()) {
+    wanted_[n - 1] = 1;
+  } else {
+    for (size_t i = 0; i < n; ++i) wanted_[i] = b.want_logits[i] != 0;
+  }
+}
+
+Result<Logits> Context::decode(const Batch& batch) {
+  CRIA_RETURN_IF_ERROR(check(batch));
+  prepare(batch);
+  const auto n_vocab = static_cast<size_t>(info().n_vocab);
+  const auto n_rows = static_cast<size_t>(std::count(wanted_.begin(), wanted_.end(), 1));
+  logits_.resize(n_rows * n_vocab);
+  size_t out = 0;
+  for (size_t begin = 0; begin < batch.tokens.size(); begin += static_cast<size_t>(opt_.n_batch)) {
+    const size_t end = std::min(batch.tokens.size(), begin + static_cast<size_t>(opt_.n_batch));
+    CRIA_RETURN_IF_ERROR(decode_chunk(batch.tokens, begin, end, out));
+  }
+  assert(out == n_rows);
+  return Logits{.data = logits_,
+                .n_rows = static_cast<int32_t>(n_rows),
+                .n_vocab = static_cast<int32_t>(n_vocab)};
+}
+
+Status Context::decode_chunk(std::span<const int32_t> tokens, size_t begin, size_t end,
+                             size_t& out) {
+  const auto n = static_cast<int64_t>(end - begin);
+  out_ids_.clear();
+  for (size_t i = begin; i < end; ++i) {
+    if (wanted_[i]) out_ids_.push_back(static_cast<int32_t>(i - begin));
+  }
+  const size_t n_out = out_ids_.size();
+  if (n_out == 0) out_ids_.push_back(static_cast<int32_t>(n - 1));  // computed, not returned
+
+  graph_.reset();
+  backend::Graph& g = graph_;
+  const std::span<const int32_t> pos(positions_.data() + begin, end - begin);
+  CRIA_ASSIGN_OR_RETURN(
+      const KvBatch kv,
+      kv_.begin(g, pos, std::span<const int32_t>(seqs_.data() + begin, end - begin)));
+  const ForwardInputs in{
+      .graph = &g,
+      .tokens = g.input("inp_tokens", GGML_TYPE_I32, {n}),
+      .positions = g.input("inp_pos", GGML_TYPE_I32, {n}),
+      .out_ids = g.input("inp_out_ids", GGML_TYPE_I32, {static_cast<int64_t>(out_ids_.size())}),
+      .kv = &kv};
+  g.set_input(in.tokens, tokens.subspan(begin, end - begin));
+  g.set_input(in.positions, pos);
+  g.set_input(in.out_ids, std::span<const int32_t>(out_ids_));
+  ggml_tensor* logits = model_->forward(in);
+  g.output(logits);
+  CRIA_RETURN_IF_ERROR(compute_.compute(g));
+  if (n_out == 0) return {};
+  const size_t n_vocab = static_cast<size_t>(info().n_vocab);
+  backend::Graph::read(logits, logits_.data() + out * n_vocab, n_out * n_vocab * sizeof(float));
+  out += n_out;
+  return {};
+}
+
+backend::MemoryReport Context::memory() const {
+  backend::MemoryReport report;
+  model_->weights().account(report);
+  kv_.account(report);
+  compute_.account(report);
+  return report;
+}
+
+}  // namespace cria::engine

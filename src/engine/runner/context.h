@@ -1,0 +1,114 @@
+// A model loaded for inference in this process: weights, compute backends, the KV cache and
+// a graph reserved for the worst case, and decode() to run a batch of tokens through it.
+//
+//   auto ctx = Context::open("model.gguf", {.n_ctx = 512});
+//   std::vector<int32_t> tokens = {1, 403, 407};
+//   auto logits = (*ctx)->decode({.tokens = tokens});   // the last token's logits
+//   int next = argmax(logits->row(0));
+//   logits = (*ctx)->decode({.tokens = {&next, 1}});    // continues sequence 0
+//
+// One batch at a time, no continuous batching yet. After the first decode nothing is
+// allocated per token: the graph's metadata, the inputs and the logits buffer are reused.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "backend/compute.h"
+#include "backend/graph.h"
+#include "backend/memory.h"
+#include "base/result.h"
+#include "engine/kv/kv_cache.h"
+#include "engine/models/model.h"
+#include "gguf/reader.h"
+
+namespace cria::engine {
+
+struct ContextOptions {
+  int32_t n_ctx = 4096;   // KV cells; 0: the model's training context
+  int32_t n_batch = 512;  // tokens per graph; longer batches are cut into chunks
+  int32_t n_seq = 1;      // sequence ids 0..n_seq-1 share the cache
+  int n_threads = 0;      // CPU threads; 0: one per physical core
+  // Repack matmul weights into the CPU's interleaved layouts (llama.cpp's default).
+  bool cpu_repack = true;
+  bool use_mmap = true;
+  // K/V types: F16, or Q8_0/Q4_0 (which need flash_attention).
+  ggml_type kv_type = GGML_TYPE_F16;
+  bool flash_attention = false;
+};
+
+// One decode call: token i at positions[i] of sequence seq_ids[i].
+struct Batch {
+  std::span<const int32_t> tokens = {};
+  // Empty: each token goes after the last position of its sequence.
+  std::span<const int32_t> positions = {};
+  // Empty: every token is in sequence 0.
+  std::span<const int32_t> seq_ids = {};
+  // Non-zero where the token's logits are wanted. Empty: only the last token's.
+  std::span<const uint8_t> want_logits = {};
+};
+
+// The logits of the tokens that asked for them, in batch order. Valid until the next decode.
+struct Logits {
+  std::span<const float> data;  // n_rows * n_vocab
+  int32_t n_rows = 0;
+  int32_t n_vocab = 0;
+
+  std::span<const float> row(int32_t i) const {
+    return data.subspan(static_cast<size_t>(i) * static_cast<size_t>(n_vocab),
+                        static_cast<size_t>(n_vocab));
+  }
+};
+
+class Context {
+ public:
+  static Result<std::unique_ptr<Context>> open(const std::string& path,
+                                               const ContextOptions& options = {});
+  static Result<std::unique_ptr<Context>> create(std::shared_ptr<const gguf::File> file,
+                                                 const ContextOptions& options = {});
+
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  // Runs the batch (in chunks of n_batch tokens) and returns the logits it asked for.
+  // Errors: bad token, sequence or position (kInvalidArgument), a full cache (kOutOfMemory).
+  Result<Logits> decode(const Batch& batch);
+
+  const Model& model() const { return *model_; }
+  const ModelInfo& info() const { return model_->info(); }
+  const ContextOptions& options() const { return opt_; }
+  // The cache; sequence edits (remove, shift, copy_prefix) go through kv().cells().
+  KvCache& kv() { return kv_; }
+  // Forgets every sequence.
+  void clear() { kv_.clear(); }
+  // Weights, KV and compute buffers per device.
+  backend::MemoryReport memory() const;
+
+ private:
+  Context(std::unique_ptr<Model> model, backend::Compute compute, KvCache kv,
+          const ContextOptions& options);
+  Status reserve();
+  Status check(const Batch& batch) const;
+  // Fills positions_, seqs_ and rows_ for the whole batch.
+  void prepare(const Batch& batch);
+  // Runs tokens [begin, end) of the prepared batch; their logits go to logits_ from `out`.
+  Status decode_chunk(std::span<const int32_t> tokens, size_t begin, size_t end, size_t& out);
+
+  ContextOptions opt_;
+  std::unique_ptr<Model> model_;
+  backend::Compute compute_;
+  KvCache kv_;
+  backend::Graph graph_;
+  // Reused from batch to batch.
+  std::vector<int32_t> positions_;
+  std::vector<int32_t> seqs_;
+  std::vector<uint8_t> wanted_;
+  std::vector<int32_t> out_ids_;
+  std::vector<int32_t> next_pos_;  // per sequence, while positions are assigned
+  std::vector<float> logits_;
+};
+
+}  // namespace cria::engine
