@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian machine to a working Cria:
 # installs the packages, fetches and verifies the pinned ggml, builds the
-# release binary (build/bin/cria) and runs it on the bundled model.
+# release binary (build/bin/cria), shows the bundled model and generates a story with it.
 # Safe to run again: every step skips what is already done.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,4 +20,7 @@ cmake --build --preset release --target cria
 
 log "the bundled model, models/stories260K.gguf:"
 build/bin/cria show --file models/stories260K.gguf
+log "a story from it: cria generate --model models/stories260K.gguf \"Once upon a time\""
+printf 'Once upon a time'
+build/bin/cria generate --model models/stories260K.gguf --temperature 0 -n 120 "Once upon a time"
 log "done: the binary is build/bin/cria"

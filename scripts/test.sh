@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what it needs, builds with warnings as
-# errors, runs the libFuzzer target briefly, the unit and robustness tests
-# under ASan+UBSan, then every test (unit, data, e2e, golden) on the release build.
+# errors, runs the libFuzzer target briefly, the unit, robustness and golden
+# tests under ASan+UBSan, then every test (unit, fuzz, golden, e2e) on the release build.
 # Test data comes from $CRIA_SHARED (default ../shared); with CI set, missing data fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,10 +27,10 @@ else
   log "NOTICE: clang++ not found, skipping the libFuzzer target"
 fi
 
-log "ASan+UBSan build (preset: ci-debug): unit and robustness tests"
+log "ASan+UBSan build (preset: ci-debug): unit, robustness and golden tests"
 cmake --preset ci-debug >/dev/null
 cmake --build --preset ci-debug -j "$jobs"
-ctest --preset ci-debug -L 'unit|fuzz' -j "$jobs"
+ctest --preset ci-debug -L 'unit|fuzz|golden' -j "$jobs"
 
 log "release build (preset: ci): every test"
 cmake --preset ci >/dev/null

@@ -14,6 +14,8 @@ struct Command {
 
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> kCommands = {
+      {"generate", {cmd_generate, "Generate text in-process (--model PATH [options] PROMPT)"}},
+      {"logits", {cmd_logits, "Logits of token ids as JSON lines (--model PATH --tokens \"1 2\")"}},
       {"show", {cmd_show, "Show facts about a GGUF model file (--file PATH [--verbose])"}},
       {"devices", {cmd_devices, "List the compute devices this build can use"}},
       {"tokenize", {cmd_tokenize, "Token ids of a text (--model PATH [--no-bos] [--json] TEXT)"}},

@@ -14,6 +14,8 @@ using Args = std::vector<std::string>;
 int cmd_show(const Config& config, const Args& args);
 int cmd_devices(const Config& config, const Args& args);
 int cmd_tokenize(const Config& config, const Args& args);
+int cmd_logits(const Config& config, const Args& args);
+int cmd_generate(const Config& config, const Args& args);
 int cmd_version(const Config& config, const Args& args);
 
 int run(const Config& config, const Args& args);
