@@ -17,6 +17,7 @@ const std::map<std::string, Command>& commands() {
       {"generate", {cmd_generate, "Generate text in-process (--model PATH [options] PROMPT)"}},
       {"logits", {cmd_logits, "Logits of token ids as JSON lines (--model PATH --tokens \"1 2\")"}},
       {"show", {cmd_show, "Show facts about a GGUF model file (--file PATH [--verbose])"}},
+      {"bench", {cmd_bench, "Prefill and decode speed (--model PATH [-p 512] [-n 128] [-t N])"}},
       {"devices", {cmd_devices, "List the compute devices this build can use"}},
       {"tokenize", {cmd_tokenize, "Token ids of a text (--model PATH [--no-bos] [--json] TEXT)"}},
       {"version", {cmd_version, "Print the version"}},

@@ -16,6 +16,7 @@ int cmd_devices(const Config& config, const Args& args);
 int cmd_tokenize(const Config& config, const Args& args);
 int cmd_logits(const Config& config, const Args& args);
 int cmd_generate(const Config& config, const Args& args);
+int cmd_bench(const Config& config, const Args& args);
 int cmd_version(const Config& config, const Args& args);
 
 int run(const Config& config, const Args& args);

@@ -73,6 +73,18 @@ TEST(LogitsE2E, OneJsonLinePerPosition) {
   EXPECT_NEAR(last["top"][0][1].get<double>(), 17.797935, 5e-3);
 }
 
+TEST(BenchE2E, ReportsPositiveSpeeds) {
+  RunResult r = run_process(
+      {CRIA_BIN, "bench", "--model", kModel, "-p", "16", "-n", "4", "-r", "2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["pp_tps"].size(), 2u);
+  EXPECT_EQ(j["tg_tps"].size(), 2u);
+  EXPECT_GT(j["pp_median"].get<double>(), 0.0);
+  EXPECT_GT(j["tg_median"].get<double>(), 0.0);
+  EXPECT_EQ(run_process({CRIA_BIN, "bench", "--model", kModel, "-r", "0"}).exit_code, 2);
+}
+
 TEST(GenerateE2E, Errors) {
   EXPECT_EQ(run_process({CRIA_BIN, "generate", "--model", kModel}).exit_code, 2);
   EXPECT_EQ(run_process({CRIA_BIN, "generate", "--model", kModel, "--top-p", "7", "x"}).exit_code,
