@@ -1,5 +1,6 @@
 #include "base/config.h"
 
+#include <cctype>
 #include <cstdlib>
 
 #include <fmt/core.h>
@@ -35,6 +36,23 @@ Result<int> parse_threads(const std::string& v) {
   return static_cast<int>(n);
 }
 
+Result<std::optional<bool>> parse_bool(const char* name, const std::string& v) {
+  if (v.empty()) return std::optional<bool>();
+  if (v == "1" || v == "true" || v == "TRUE" || v == "True") return std::optional<bool>(true);
+  if (v == "0" || v == "false" || v == "FALSE" || v == "False") return std::optional<bool>(false);
+  return make_error(Errc::kInvalidArgument,
+                    fmt::format("{}={} is not valid: use 1/true or 0/false", name, v));
+}
+
+Result<std::string> parse_kv_type(const std::string& v) {
+  std::string t;
+  for (char c : v) t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t.empty()) return std::string("f16");
+  if (t == "f16" || t == "q8_0" || t == "q4_0") return t;
+  return make_error(Errc::kInvalidArgument,
+                    fmt::format("OLLAMA_KV_CACHE_TYPE={} is not valid: use f16, q8_0 or q4_0", v));
+}
+
 }  // namespace
 
 Result<Config> Config::from_env(const EnvLookup& env) {
@@ -51,6 +69,12 @@ Result<Config> Config::from_env(const EnvLookup& env) {
   if (auto v = env("OLLAMA_HOST"); v && !v->empty()) c.host = *v;
   if (auto v = env("CRIA_NUM_THREADS")) {
     CRIA_ASSIGN_OR_RETURN(c.num_threads, parse_threads(*v));
+  }
+  if (auto v = env("OLLAMA_FLASH_ATTENTION")) {
+    CRIA_ASSIGN_OR_RETURN(c.flash_attention, parse_bool("OLLAMA_FLASH_ATTENTION", *v));
+  }
+  if (auto v = env("OLLAMA_KV_CACHE_TYPE")) {
+    CRIA_ASSIGN_OR_RETURN(c.kv_cache_type, parse_kv_type(*v));
   }
   return c;
 }

@@ -14,6 +14,7 @@
 
 #include "base/cpu.h"
 #include "cli/commands.h"
+#include "cli/engine_config.h"
 #include "cli/flags.h"
 #include "engine/runner/context.h"
 
@@ -156,8 +157,8 @@ void report(const BenchOptions& o, int threads, const Stats& pp, const Stats& tg
 int cmd_bench(const Config& config, const Args& args) {
   auto o = parse(args);
   if (!o.ok()) return usage_error(o.error().message, kUsage);
-  engine::ContextOptions copt;
-  copt.n_threads = o->threads > 0 ? static_cast<int>(o->threads) : config.num_threads;
+  engine::ContextOptions copt = context_options(config);
+  if (o->threads > 0) copt.n_threads = static_cast<int>(o->threads);
   copt.n_ctx = static_cast<int32_t>(std::max<int64_t>(256, std::max(o->n_prompt, o->n_gen)));
   auto ctx = engine::Context::open(o->model, copt);
   if (!ctx.ok()) return fail(ctx.error());

@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.h"
+#include "cli/engine_config.h"
 #include "cli/flags.h"
 #include "engine/runner/context.h"
 #include "sampler/sampler.h"
@@ -140,9 +141,8 @@ int cmd_generate(const Config& config, const Args& args) {
     prompt = tok->encode(o->prompt);
   }
   if (prompt.empty()) return usage_error("the prompt has no tokens", kUsage);
-  engine::ContextOptions copt;
+  engine::ContextOptions copt = context_options(config);
   copt.n_ctx = static_cast<int32_t>(o->n_ctx);
-  copt.n_threads = config.num_threads;
   auto ctx = engine::Context::create(shared, copt);
   if (!ctx.ok()) return fail(ctx.error());
   Status st = run(*o, **ctx, *tok, std::move(prompt));

@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 
 #include "cli/commands.h"
+#include "cli/engine_config.h"
 #include "cli/flags.h"
 #include "engine/runner/context.h"
 
@@ -62,8 +63,7 @@ int cmd_logits(const Config& config, const Args& args) {
   if (model.empty() || tokens_arg.empty()) return usage_error("needs --model and --tokens", kUsage);
   auto tokens = parse_token_list("--tokens", tokens_arg);
   if (!tokens.ok()) return fail(tokens.error());
-  engine::ContextOptions opt;
-  opt.n_threads = config.num_threads;
+  engine::ContextOptions opt = context_options(config);
   opt.n_ctx = std::max<int32_t>(256, static_cast<int32_t>(tokens->size()));
   opt.n_batch = opt.n_ctx;
   auto ctx = engine::Context::open(model, opt);

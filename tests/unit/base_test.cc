@@ -77,6 +77,23 @@ TEST(Config, DefaultsAndOverrides) {
   EXPECT_EQ(c.num_threads, 3);
 }
 
+TEST(Config, FlashAttentionAndKvCacheType) {
+  Config d = from({});
+  EXPECT_FALSE(d.flash_attention.has_value());
+  EXPECT_EQ(d.kv_cache_type, "f16");
+  Config c = from({{"OLLAMA_FLASH_ATTENTION", "1"}, {"OLLAMA_KV_CACHE_TYPE", "Q8_0"}});
+  EXPECT_EQ(c.flash_attention, std::optional<bool>(true));
+  EXPECT_EQ(c.kv_cache_type, "q8_0");
+  EXPECT_EQ(from({{"OLLAMA_FLASH_ATTENTION", "false"}}).flash_attention,
+            std::optional<bool>(false));
+  auto bad = Config::from_env([](const char* k) -> std::optional<std::string> {
+    if (std::string(k) == "OLLAMA_KV_CACHE_TYPE") return "q5_1";
+    return std::nullopt;
+  });
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("OLLAMA_KV_CACHE_TYPE"), std::string::npos);
+}
+
 TEST(Config, RejectsBadValuesWithTheVariableName) {
   auto r = Config::from_env([](const char* k) -> std::optional<std::string> {
     if (std::string(k) == "CRIA_NUM_THREADS") return "many";

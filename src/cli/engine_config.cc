@@ -1,0 +1,26 @@
+#include "cli/engine_config.h"
+
+#include "base/log.h"
+
+namespace cria::cli {
+
+engine::ContextOptions context_options(const Config& config) {
+  engine::ContextOptions opt;
+  opt.n_threads = config.num_threads;
+  ggml_type kv = GGML_TYPE_F16;
+  if (config.kv_cache_type == "q8_0") kv = GGML_TYPE_Q8_0;
+  if (config.kv_cache_type == "q4_0") kv = GGML_TYPE_Q4_0;
+  const bool quantized = kv != GGML_TYPE_F16;
+  if (config.flash_attention == false && quantized) {
+    log::warn(
+        "OLLAMA_KV_CACHE_TYPE={} needs flash attention, which OLLAMA_FLASH_ATTENTION "
+        "turns off: using an f16 cache",
+        config.kv_cache_type);
+    kv = GGML_TYPE_F16;
+  }
+  opt.kv_type = kv;
+  opt.flash_attention = config.flash_attention.value_or(kv != GGML_TYPE_F16);
+  return opt;
+}
+
+}  // namespace cria::cli
