@@ -1,6 +1,7 @@
 #include "engine/kv/kv_cache.h"
 
 #include <cassert>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -21,6 +22,12 @@ Status check_options(const KvCacheOptions& o) {
   if (o.n_ctx <= 0 || o.n_seq <= 0 || o.n_layer <= 0 || o.n_head_kv <= 0 || o.head_dim_k <= 0 ||
       o.head_dim_v <= 0 || o.n_pad <= 0) {
     return make_error(Errc::kInvalidArgument, "KV cache: every size must be positive");
+  }
+  if (o.n_swa < 0 || (o.n_swa > 0 && std::ssize(o.swa_layers) != o.n_layer)) {
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("KV cache: a sliding window of {} needs one SWA flag per layer "
+                                  "({}), not {}",
+                                  o.n_swa, o.n_layer, o.swa_layers.size()));
   }
   const bool quantized = ggml_is_quantized(o.type_k) || ggml_is_quantized(o.type_v);
   if (quantized && !o.flash) {
@@ -93,7 +100,9 @@ KvBatch KvCache::inputs(backend::Graph& graph, int32_t n_tokens, int32_t n_kv) c
   b.k_idxs_ = graph.input("kv_k_idxs", GGML_TYPE_I64, {n_tokens});
   const int64_t n_v = opt_.flash ? n_tokens : n_tokens * n_embd_v(opt_);
   b.v_idxs_ = graph.input("kv_v_idxs", GGML_TYPE_I64, {n_v});
-  b.mask_ = graph.input("kq_mask", opt_.flash ? GGML_TYPE_F16 : GGML_TYPE_F32, {n_kv, n_tokens});
+  const ggml_type mask_type = opt_.flash ? GGML_TYPE_F16 : GGML_TYPE_F32;
+  b.mask_ = graph.input("kq_mask", mask_type, {n_kv, n_tokens});
+  if (opt_.n_swa > 0) b.mask_swa_ = graph.input("kq_mask_swa", mask_type, {n_kv, n_tokens});
   return b;
 }
 
@@ -112,12 +121,8 @@ Result<KvBatch> KvCache::begin(backend::Graph& graph, std::span<const int32_t> p
   fill_indices(slot.cells);
   graph.set_input(b.k_idxs_, std::span<const int64_t>(k_idxs_));
   graph.set_input(b.v_idxs_, std::span<const int64_t>(v_idxs_));
-  fill_mask(positions, seqs, n_kv);
-  if (opt_.flash) {
-    graph.set_input(b.mask_, std::span<const ggml_fp16_t>(mask_f16_));
-  } else {
-    graph.set_input(b.mask_, std::span<const float>(mask_));
-  }
+  set_mask(graph, b.mask_, positions, seqs, n_kv, 0);
+  if (b.mask_swa_ != nullptr) set_mask(graph, b.mask_swa_, positions, seqs, n_kv, opt_.n_swa);
   return b;
 }
 
@@ -136,18 +141,31 @@ void KvCache::fill_indices(std::span<const int32_t> cells) {
   }
 }
 
-void KvCache::fill_mask(std::span<const int32_t> positions, std::span<const int32_t> seqs,
-                        int32_t n_kv) {
-  mask_.resize(positions.size() * static_cast<size_t>(n_kv));
-  cells_.build_mask(positions, seqs, MaskOptions{.causal = true, .n_swa = 0, .n_kv = n_kv}, mask_);
-  if (opt_.flash) {
-    mask_f16_.resize(mask_.size());
-    ggml_fp32_to_fp16_row(mask_.data(), mask_f16_.data(), static_cast<int64_t>(mask_.size()));
+// Writes the causal mask (with a sliding window when n_swa > 0) of the batch into t.
+void KvCache::set_mask(backend::Graph& graph, ggml_tensor* t, std::span<const int32_t> positions,
+                       std::span<const int32_t> seqs, int32_t n_kv, int32_t n_swa) {
+  std::vector<float>& mask = n_swa > 0 ? mask_swa_ : mask_;
+  mask.resize(positions.size() * static_cast<size_t>(n_kv));
+  cells_.build_mask(positions, seqs, MaskOptions{.causal = true, .n_swa = n_swa, .n_kv = n_kv},
+                    mask);
+  if (!opt_.flash) {
+    graph.set_input(t, std::span<const float>(mask));
+    return;
   }
+  std::vector<ggml_fp16_t>& mask_f16 = n_swa > 0 ? mask_swa_f16_ : mask_f16_;
+  mask_f16.resize(mask.size());
+  ggml_fp32_to_fp16_row(mask.data(), mask_f16.data(), static_cast<int64_t>(mask.size()));
+  graph.set_input(t, std::span<const ggml_fp16_t>(mask_f16));
 }
 
 bool KvBatch::flash() const {
   return cache_->opt_.flash;
+}
+
+ggml_tensor* KvBatch::mask(int il) const {
+  const KvCacheOptions& o = cache_->opt_;
+  const bool swa = o.n_swa > 0 && o.swa_layers[static_cast<size_t>(il)] != 0;
+  return swa ? mask_swa_ : mask_;
 }
 
 void KvBatch::store(backend::Graph& graph, int il, ggml_tensor* k_cur, ggml_tensor* v_cur) const {

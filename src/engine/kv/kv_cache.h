@@ -1,8 +1,9 @@
 // KvCache: the ggml half of the KV cache. Per layer one K and one V tensor of n_ctx cells
 // in a backend buffer; KvCells (plain C++) decides which cell holds what.
 //
-// Split by caller: the runner calls KvCache (begin a batch, memory), the model's graph
-// calls KvBatch (store this batch's K/V, read the cells, the mask).
+// Split by caller: the runner calls KvCache (begin a batch, the RoPE shift, memory), the
+// model's graph calls KvBatch (store this batch's K/V, read the cells, the masks) and, for a
+// shift, KvShift.
 //
 // Layout: K is [n_embd_k, n_ctx] (one row per cell). V is the same when `flash`, else
 // transposed, as llama.cpp keeps it for the plain attention path: for each of the n_embd_v
@@ -38,6 +39,11 @@ struct KvCacheOptions {
   int32_t n_pad = 256;
   // Where the tensors live; nullptr is the CPU.
   ggml_backend_dev_t device = nullptr;
+  // Sliding-window attention: a layer il with swa_layers[il] != 0 attends only the n_swa
+  // positions up to and including the token (KvBatch::mask(il) is then the SWA mask). Every
+  // layer keeps all its cells; only the mask differs. n_swa 0: no SWA, swa_layers ignored.
+  int32_t n_swa = 0;
+  std::vector<uint8_t> swa_layers = {};  // n_layer entries when n_swa > 0
 };
 
 class KvCache;
@@ -51,6 +57,10 @@ class KvBatch {
   bool v_transposed() const { return !flash(); }
   // [n_kv, n_tokens], F32 (F16 with flash): 0 where a token may attend a cell, -inf elsewhere.
   ggml_tensor* mask() const { return mask_; }
+  // The same with the sliding window applied; nullptr when the cache has no SWA.
+  ggml_tensor* mask_swa() const { return mask_swa_; }
+  // The mask layer il attends with: mask_swa() for a sliding-window layer, else mask().
+  ggml_tensor* mask(int il) const;
 
   // Adds to `graph` the writes of the batch's keys and values into layer il's cells.
   // k_cur: [head_dim_k, n_head_kv, n_tokens], v_cur: [head_dim_v, n_head_kv, n_tokens].
@@ -69,6 +79,37 @@ class KvBatch {
   ggml_tensor* k_idxs_ = nullptr;  // I64 [n_tokens]: the cell of each token
   ggml_tensor* v_idxs_ = nullptr;  // I64 [n_tokens] or [n_embd_v * n_tokens] (transposed)
   ggml_tensor* mask_ = nullptr;
+  ggml_tensor* mask_swa_ = nullptr;
+};
+
+// The graph that rotates the cached keys of the cells whose positions moved (KvCells::shift)
+// by each cell's accumulated delta. The model supplies the rotation (Model::shift_keys):
+//
+//   KvShift s = kv.shift(graph);
+//   for (int il = 0; il < n_layer; ++il) {
+//     ggml_tensor* k = s.keys(graph.ctx(), il);
+//     ggml_tensor* r = rotate(k, s.deltas());
+//     if (r != k) s.store(graph, il, r);
+//   }
+//   compute(graph); kv.cells().clear_shifts();
+class KvShift {
+ public:
+  int32_t n_kv() const { return n_kv_; }
+  // I32 [n_kv]: each cell's delta (0 for the cells that did not move).
+  ggml_tensor* deltas() const { return deltas_; }
+  // Layer il's keys in cells [0, n_kv): [head_dim_k, n_head_kv, n_kv]. A view of the cache,
+  // or a dequantized F32 copy when the cache is quantized.
+  ggml_tensor* keys(ggml_context* ctx, int il) const;
+  // Adds to `graph` the write of `rotated` (keys(il)'s shape, any float type) into layer
+  // il's cells, requantizing when the cache is quantized.
+  void store(backend::Graph& graph, int il, ggml_tensor* rotated) const;
+
+ private:
+  friend class KvCache;
+  ggml_tensor* view(ggml_context* ctx, int il) const;
+  const KvCache* cache_ = nullptr;
+  int32_t n_kv_ = 0;
+  ggml_tensor* deltas_ = nullptr;
 };
 
 class KvCache {
@@ -90,6 +131,9 @@ class KvCache {
   // The inputs of the largest batch (n_tokens, every cell attended), without data, for
   // Compute::reserve. The cells are not touched.
   KvBatch worst_case(backend::Graph& graph, int32_t n_tokens) const;
+  // Starts the RoPE-shift graph in `graph` (see KvShift); call when cells().has_shift(),
+  // and cells().clear_shifts() once the graph has run.
+  KvShift shift(backend::Graph& graph);
 
   // Forgets every cell and zeroes the tensors.
   void clear();
@@ -99,11 +143,13 @@ class KvCache {
 
  private:
   friend class KvBatch;
+  friend class KvShift;
   explicit KvCache(const KvCacheOptions& options) : opt_(options), cells_(cells_options(options)) {}
   static KvCellsOptions cells_options(const KvCacheOptions& o) { return {o.n_ctx, o.n_seq}; }
   KvBatch inputs(backend::Graph& graph, int32_t n_tokens, int32_t n_kv) const;
   void fill_indices(std::span<const int32_t> cells);
-  void fill_mask(std::span<const int32_t> positions, std::span<const int32_t> seqs, int32_t n_kv);
+  void set_mask(backend::Graph& graph, ggml_tensor* t, std::span<const int32_t> positions,
+                std::span<const int32_t> seqs, int32_t n_kv, int32_t n_swa);
 
   KvCacheOptions opt_;
   KvCells cells_;
@@ -116,6 +162,9 @@ class KvCache {
   std::vector<int64_t> v_idxs_;
   std::vector<float> mask_;
   std::vector<ggml_fp16_t> mask_f16_;
+  std::vector<float> mask_swa_;
+  std::vector<ggml_fp16_t> mask_swa_f16_;
+  std::vector<int32_t> shift_;
 };
 
 }  // namespace cria

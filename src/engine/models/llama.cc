@@ -138,6 +138,8 @@ class Llama final : public Model {
   const ModelInfo& info() const override { return info_; }
   const backend::Weights& weights() const override { return *weights_; }
   ggml_tensor* forward(const ForwardInputs& in) const override;
+  ggml_tensor* shift_keys(ggml_context* ctx, ggml_tensor* keys, ggml_tensor* deltas,
+                          int il) const override;
 
   static Result<std::unique_ptr<Model>> load(std::shared_ptr<const gguf::File> file,
                                              const backend::WeightsOptions& options);
@@ -169,7 +171,7 @@ ggml_tensor* Llama::self_attention(const ForwardInputs& in, const LlamaLayer& l,
   nn::named(v, "Vcur", il);
   in.kv->store(*in.graph, il, k, v);
   const nn::AttentionOptions attn{.scale = 1.0f / std::sqrt(static_cast<float>(hp_.head_dim)),
-                                  .mask = in.kv->mask(),
+                                  .mask = in.kv->mask(il),
                                   .flash = in.kv->flash(),
                                   .v_transposed = in.kv->v_transposed()};
   ggml_tensor* heads =
@@ -196,6 +198,11 @@ ggml_tensor* Llama::forward(const ForwardInputs& in) const {
   x = nn::named(nn::rms_norm(ctx, x, w_.output_norm, hp_.rms_eps), "result_norm", -1);
   ggml_tensor* head = w_.output != nullptr ? w_.output : w_.token_embd;
   return nn::named(ggml_mul_mat(ctx, head, x), "result_output", -1);  // [n_vocab, n_outputs]
+}
+
+ggml_tensor* Llama::shift_keys(ggml_context* ctx, ggml_tensor* keys, ggml_tensor* deltas,
+                               int il) const {
+  return nn::named(nn::rope(ctx, keys, deltas, nn::rope_shift_options(rope_)), "k_shifted", il);
 }
 
 Result<std::unique_ptr<Model>> Llama::load(std::shared_ptr<const gguf::File> file,

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <ggml.h>
 
@@ -23,6 +24,10 @@ struct ModelInfo {
   int32_t head_dim_k = 0;
   int32_t head_dim_v = 0;
   int32_t n_ctx_train = 0;
+  // Sliding-window attention: layer il attends only the last n_swa positions when
+  // swa_layers[il] != 0 (n_layer entries). n_swa 0: none.
+  int32_t n_swa = 0;
+  std::vector<uint8_t> swa_layers = {};
 };
 
 // The inputs of one batch's graph, made by the runner.
@@ -41,6 +46,12 @@ class Model {
   virtual const backend::Weights& weights() const = 0;
   // Adds the forward pass to inputs.graph; returns the logits [n_vocab, n_outputs].
   virtual ggml_tensor* forward(const ForwardInputs& inputs) const = 0;
+  // The KV cache's context shift: `keys` ([head_dim_k, n_head_kv, n_cells], F32 or F16) are
+  // layer il's cached keys, each cell rotated by forward() at its old position; returns them
+  // rotated on by `deltas` (I32 [n_cells], new position - old), with the layer's own RoPE
+  // (nn::rope_shift_options). Returns `keys` itself when the layer's keys carry no position.
+  virtual ggml_tensor* shift_keys(ggml_context* ctx, ggml_tensor* keys, ggml_tensor* deltas,
+                                  int il) const = 0;
 };
 
 }  // namespace cria::engine

@@ -54,6 +54,14 @@ RopeOptions resolve_rope(const RopeConfig& config, ggml_tensor* freq_factors) {
   return o;
 }
 
+RopeOptions rope_shift_options(const RopeOptions& opt) {
+  RopeOptions o = opt;
+  // ggml multiplies by 1 + 0.1 ln(1 / freq_scale) itself when ext_factor != 0: cancel it.
+  o.attn_factor =
+      opt.ext_factor != 0.0f ? 1.0f / (1.0f + 0.1f * std::log(1.0f / opt.freq_scale)) : 1.0f;
+  return o;
+}
+
 ggml_tensor* rope(ggml_context* ctx, ggml_tensor* x, ggml_tensor* positions,
                   const RopeOptions& opt) {
   const int mode = opt.mode == RopeMode::kNeox ? GGML_ROPE_TYPE_NEOX : 0;

@@ -56,6 +56,12 @@ struct RopeOptions {
 
 RopeOptions resolve_rope(const RopeConfig& config, ggml_tensor* freq_factors);
 
+// The options that rotate keys already rotated with `opt` by a further position delta (the
+// KV cache's context shift): the same frequencies, but a pure rotation. Every scheme's angle
+// is linear in the position, so rope(rope(k, p, opt), d, shift) = rope(k, p + d, opt); only
+// the magnitude factor, applied once already, must not be applied again.
+RopeOptions rope_shift_options(const RopeOptions& opt);
+
 // x: [head_dim, n_head, n_tokens]; positions: I32 [n_tokens] → the same shape, rotated.
 ggml_tensor* rope(ggml_context* ctx, ggml_tensor* x, ggml_tensor* positions,
                   const RopeOptions& opt);

@@ -20,7 +20,9 @@ KvCacheOptions kv_options(const ModelInfo& info, const ContextOptions& o) {
                         .head_dim_v = info.head_dim_v,
                         .type_k = o.kv_type,
                         .type_v = o.kv_type,
-                        .flash = o.flash_attention};
+                        .flash = o.flash_attention,
+                        .n_swa = info.n_swa,
+                        .swa_layers = info.swa_layers};
 }
 
 }  // namespace
@@ -135,6 +137,7 @@ void Context::prepare(const Batch& b) {
 
 Result<Logits> Context::decode(const Batch& batch) {
   CRIA_RETURN_IF_ERROR(check(batch));
+  CRIA_RETURN_IF_ERROR(apply_shifts());
   prepare(batch);
   const auto n_vocab = static_cast<size_t>(info().n_vocab);
   const auto n_rows = static_cast<size_t>(std::count(wanted_.begin(), wanted_.end(), 1));
@@ -182,6 +185,61 @@ Status Context::decode_chunk(std::span<const int32_t> tokens, size_t begin, size
   const size_t n_vocab = static_cast<size_t>(info().n_vocab);
   backend::Graph::read(logits, logits_.data() + out * n_vocab, n_out * n_vocab * sizeof(float));
   out += n_out;
+  return {};
+}
+
+Status Context::check_seq(int32_t seq) const {
+  if (seq >= 0 && seq < opt_.n_seq) return {};
+  return make_error(Errc::kInvalidArgument,
+                    fmt::format("sequence id {} is outside 0..{}", seq, opt_.n_seq - 1));
+}
+
+Status Context::remove(int32_t seq, int32_t p0, int32_t p1) {
+  CRIA_RETURN_IF_ERROR(check_seq(seq));
+  if (p0 < 0 || (p1 >= 0 && p1 < p0)) {
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("bad position range [{}, {}) to remove", p0, p1));
+  }
+  kv_.cells().remove(seq, p0, p1);
+  return {};
+}
+
+Status Context::copy_prefix(int32_t src, int32_t dst, int32_t n) {
+  CRIA_RETURN_IF_ERROR(check_seq(src));
+  CRIA_RETURN_IF_ERROR(check_seq(dst));
+  if (n < 0) return make_error(Errc::kInvalidArgument, "negative prefix length");
+  kv_.cells().copy_prefix(src, dst, n);
+  return {};
+}
+
+Status Context::shift_context(int32_t seq, int32_t n_keep, int32_t n_discard) {
+  CRIA_RETURN_IF_ERROR(check_seq(seq));
+  if (n_keep < 0 || n_discard < 0) {
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("bad context shift: keep {}, discard {}", n_keep, n_discard));
+  }
+  if (n_discard == 0) return {};
+  KvCells& cells = kv_.cells();
+  cells.remove(seq, n_keep, n_keep + n_discard);
+  cells.shift(seq, n_keep + n_discard, -1, -n_discard);
+  return {};
+}
+
+Status Context::apply_shifts() {
+  if (!kv_.cells().has_shift()) return {};
+  graph_.reset();
+  backend::Graph& g = graph_;
+  const KvShift shift = kv_.shift(g);
+  bool any = false;
+  for (int il = 0; il < info().n_layer; ++il) {
+    ggml_tensor* keys = shift.keys(g.ctx(), il);
+    ggml_tensor* rotated = model_->shift_keys(g.ctx(), keys, shift.deltas(), il);
+    if (rotated == keys) continue;  // this layer's keys carry no position
+    shift.store(g, il, rotated);
+    any = true;
+  }
+  if (any) CRIA_RETURN_IF_ERROR(compute_.compute(g));
+  kv_.cells().clear_shifts();
   return {};
 }
 

@@ -77,10 +77,24 @@ class Context {
   // Errors: bad token, sequence or position (kInvalidArgument), a full cache (kOutOfMemory).
   Result<Logits> decode(const Batch& batch);
 
+  // ---- Sequence edits (cancel, context shift, prefix reuse) ----
+  // Drops positions [p0, p1) of seq (p1 < 0: to the end).
+  Status remove(int32_t seq, int32_t p0, int32_t p1);
+  // dst becomes the first n positions of src, sharing its cells (nothing is copied).
+  Status copy_prefix(int32_t src, int32_t dst, int32_t n);
+  // Context shift: drops positions [n_keep, n_keep + n_discard) of seq and moves the later
+  // ones back by n_discard; the next decode continues after them. Cells shared with other
+  // sequences (copy_prefix) move for those too. The cached keys are rotated to their new
+  // positions by apply_shifts, which the next decode runs first.
+  Status shift_context(int32_t seq, int32_t n_keep, int32_t n_discard);
+  // Rotates the cached keys of every cell whose position moved (shift_context, or
+  // kv().cells().shift) by the model's RoPE; nothing when no position moved.
+  Status apply_shifts();
+
   const Model& model() const { return *model_; }
   const ModelInfo& info() const { return model_->info(); }
   const ContextOptions& options() const { return opt_; }
-  // The cache; sequence edits (remove, shift, copy_prefix) go through kv().cells().
+  // The cache; its cells can also be edited directly (kv().cells().shift, ...).
   KvCache& kv() { return kv_; }
   // Forgets every sequence.
   void clear() { kv_.clear(); }
@@ -92,6 +106,7 @@ class Context {
           const ContextOptions& options);
   Status reserve();
   Status check(const Batch& batch) const;
+  Status check_seq(int32_t seq) const;
   // Fills positions_, seqs_ and rows_ for the whole batch.
   void prepare(const Batch& batch);
   // Runs tokens [begin, end) of the prepared batch; their logits go to logits_ from `out`.

@@ -1,0 +1,309 @@
+// The KV cache's sequence edits through the runner on real models: the RoPE shift of cached
+// keys (context shift), copy_prefix sharing cells, and several sequences in one batch, each
+// against decoding the same tokens from scratch.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/runner/context.h"
+#include "support/shared_data.h"
+
+namespace cria::test {
+namespace {
+
+using Tokens = std::vector<int32_t>;
+
+std::string stories_path() {
+  return source_dir() + "/models/stories260K.gguf";
+}
+
+std::unique_ptr<engine::Context> open_model(const std::string& path,
+                                            const engine::ContextOptions& opt) {
+  auto ctx = engine::Context::open(path, opt);
+  EXPECT_TRUE(ctx.ok()) << ctx.error().message;
+  return ctx.ok() ? std::move(ctx).value() : nullptr;
+}
+
+// Every row the batch asked for, copied out of the context.
+std::vector<std::vector<float>> run(engine::Context& ctx, const engine::Batch& batch) {
+  std::vector<std::vector<float>> rows;
+  auto logits = ctx.decode(batch);
+  EXPECT_TRUE(logits.ok()) << logits.error().message;
+  if (!logits.ok()) return rows;
+  for (int32_t i = 0; i < logits->n_rows; ++i) {
+    rows.emplace_back(logits->row(i).begin(), logits->row(i).end());
+  }
+  return rows;
+}
+
+// The logits of `next` after `prompt` (one batch, then `next` alone, as a generation goes),
+// decoded from position `first` on as sequence 0 of a fresh context.
+std::vector<float> fresh_next(const std::string& path, const engine::ContextOptions& opt,
+                              const Tokens& prompt, int32_t next, int32_t first = 0) {
+  auto ctx = open_model(path, opt);
+  if (ctx == nullptr) return {};
+  Tokens pos(prompt.size());
+  for (size_t i = 0; i < pos.size(); ++i) pos[i] = first + static_cast<int32_t>(i);
+  run(*ctx, {.tokens = prompt, .positions = pos});
+  auto rows = run(*ctx, {.tokens = Tokens{next}});
+  return rows.empty() ? std::vector<float>{} : rows[0];
+}
+
+double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  if (a.size() != b.size() || a.empty()) return INFINITY;
+  double d = 0;
+  for (size_t i = 0; i < a.size(); ++i) d = std::max(d, std::fabs(double(a[i]) - double(b[i])));
+  return d;
+}
+
+std::string fmt_type(const char* model, ggml_type t) {
+  return std::string(model) + " " + ggml_type_name(t) + " cache, flash";
+}
+
+Tokens concat(const Tokens& a, const Tokens& b) {
+  Tokens out = a;
+  out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
+// BOS + 10 tokens, 8 junk tokens, a 10-token continuation, and the next token.
+const Tokens kPrefix = {1, 403, 407, 260, 345, 304, 263, 336, 268, 291, 301};
+const Tokens kJunk = {77, 88, 99, 111, 122, 133, 144, 155};
+const Tokens kCont = {282, 290, 310, 271, 299, 330, 262, 318, 274, 295};
+const int32_t kNext = 286;
+
+struct ShiftCheck {
+  double shifted = INFINITY;  // max |Δ logit| of the shifted cache against a fresh decode
+  // The same without any shift: S decoded at [|J|, |J| + |S|) against S at [0, |S|). Zero in
+  // exact arithmetic; what remains is the rounding of keys rotated by other angles in an
+  // F16 or quantized cache, the floor any shift of such a cache stands on.
+  double offset_noise = INFINITY;
+};
+
+// Sequence S = P + C is decoded at positions [|J|, |J| + |S|), interleaved in one batch with
+// junk J of sequence 1 at [0, |J|), so S's cells are scattered. Removing J and shifting S back
+// by |J| must give the cache a fresh decode of S has: attention depends only on relative
+// positions, so only the keys' rotation changes, and the shift redoes exactly that.
+ShiftCheck check_shift(const std::string& path, engine::ContextOptions opt) {
+  const Tokens s = concat(kPrefix, kCont);
+  const auto d = static_cast<int32_t>(kJunk.size());
+  Tokens tokens, pos, seqs;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i < kJunk.size()) {
+      tokens.push_back(kJunk[i]);
+      pos.push_back(static_cast<int32_t>(i));
+      seqs.push_back(1);
+    }
+    tokens.push_back(s[i]);
+    pos.push_back(d + static_cast<int32_t>(i));
+    seqs.push_back(0);
+  }
+  opt.n_seq = 2;
+  auto ctx = open_model(path, opt);
+  if (ctx == nullptr) return {};
+  run(*ctx, {.tokens = tokens, .positions = pos, .seq_ids = seqs});
+  EXPECT_TRUE(ctx->remove(1, 0, -1).ok());
+  EXPECT_TRUE(ctx->shift_context(0, 0, d).ok());
+  EXPECT_TRUE(ctx->kv().cells().has_shift());
+  EXPECT_EQ(ctx->kv().cells().seq_pos_min(0), 0);
+  EXPECT_EQ(ctx->kv().cells().seq_pos_max(0), static_cast<int32_t>(s.size()) - 1);
+  const auto shifted = run(*ctx, {.tokens = Tokens{kNext}});  // at position |S|
+  EXPECT_FALSE(ctx->kv().cells().has_shift());
+  if (shifted.empty()) return {};
+  opt.n_seq = 1;
+  const auto fresh = fresh_next(path, opt, s, kNext);
+  return {.shifted = max_abs_diff(shifted[0], fresh),
+          .offset_noise = max_abs_diff(fresh_next(path, opt, s, kNext, d), fresh)};
+}
+
+void report(const char* what, const ShiftCheck& c) {
+  std::printf("[kv] %-34s shifted vs fresh: max |dlogit| %.3g (unshifted offset: %.3g)\n", what,
+              c.shifted, c.offset_noise);
+}
+
+TEST(KvShift, ShiftedKeysMatchAFreshDecodeF32Cache) {
+  const ShiftCheck c = check_shift(stories_path(), {.n_ctx = 2048, .kv_type = GGML_TYPE_F32});
+  report("stories260K F32 cache", c);
+  EXPECT_LT(c.shifted, 1e-4);
+}
+
+// An F16 cache rounds each key after its rotation, so the shift can only be as exact as the
+// same tokens decoded at other positions are: both stay within the same noise.
+TEST(KvShift, ShiftedKeysMatchAFreshDecodeF16Cache) {
+  for (bool flash : {false, true}) {
+    const ShiftCheck c = check_shift(stories_path(), {.n_ctx = 2048, .flash_attention = flash});
+    report(flash ? "stories260K F16 cache, flash" : "stories260K F16 cache", c);
+    EXPECT_LT(c.shifted, 2e-2);
+    EXPECT_LT(c.shifted, 1.5 * c.offset_noise + 1e-3);
+  }
+}
+
+TEST(KvShift, ShiftedKeysMatchAFreshDecodeQuantizedCache) {
+  CRIA_REQUIRE_SHARED(path, "fixtures/llama-e256.gguf");
+  for (ggml_type t : {GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0}) {
+    const ShiftCheck c = check_shift(path, {.n_ctx = 512, .kv_type = t, .flash_attention = true});
+    report(fmt_type("llama-e256", t).c_str(), c);
+    // Dequantized, rotated and quantized again: two roundings where a fresh key has one.
+    EXPECT_LT(c.shifted, 2.0 * c.offset_noise + 1e-2);
+  }
+}
+
+// The context shift proper: P + J + C in one sequence, J discarded, C moved back. C's cached
+// states attended J, so no fresh decode reproduces them; instead the same cache with P moved
+// forward by |J| (and C left in place) gives every cell the same offset from the next token.
+struct ContextShift {
+  double vs_moved_prefix = INFINITY;
+  double vs_fresh = INFINITY;
+};
+
+ContextShift context_shift(const engine::ContextOptions& opt) {
+  const Tokens all = concat(concat(kPrefix, kJunk), kCont);
+  const auto p = static_cast<int32_t>(kPrefix.size());
+  const auto j = static_cast<int32_t>(kJunk.size());
+  auto a = open_model(stories_path(), opt);
+  auto b = open_model(stories_path(), opt);
+  if (a == nullptr || b == nullptr) return {};
+  run(*a, {.tokens = all});
+  run(*b, {.tokens = all});
+  EXPECT_TRUE(a->shift_context(0, p, j).ok());
+  EXPECT_TRUE(b->remove(0, p, p + j).ok());
+  b->kv().cells().shift(0, 0, p, j);
+  EXPECT_EQ(a->kv().cells().seq_pos_max(0), p + static_cast<int32_t>(kCont.size()) - 1);
+  const auto ra = run(*a, {.tokens = Tokens{kNext}});
+  const auto rb = run(*b, {.tokens = Tokens{kNext}});
+  if (ra.empty() || rb.empty()) return {};
+  return {.vs_moved_prefix = max_abs_diff(ra[0], rb[0]),
+          .vs_fresh =
+              max_abs_diff(ra[0], fresh_next(stories_path(), opt, concat(kPrefix, kCont), kNext))};
+}
+
+TEST(KvShift, ContextShiftEqualsMovingThePrefixForward) {
+  for (ggml_type t : {GGML_TYPE_F32, GGML_TYPE_F16}) {
+    const ContextShift c = context_shift({.n_ctx = 2048, .kv_type = t});
+    std::printf(
+        "[kv] context shift, %s cache: vs the prefix moved forward %.3g; vs a fresh P+C "
+        "(whose C never saw J) %.3g\n",
+        ggml_type_name(t), c.vs_moved_prefix, c.vs_fresh);
+    EXPECT_LT(c.vs_moved_prefix, t == GGML_TYPE_F32 ? 1e-4 : 2e-2);
+  }
+}
+
+TEST(KvShift, EditsCheckTheirArguments) {
+  auto ctx = open_model(stories_path(), {.n_ctx = 64});
+  ASSERT_NE(ctx, nullptr);
+  EXPECT_EQ(ctx->remove(1, 0, -1).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(ctx->remove(0, 5, 2).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(ctx->copy_prefix(0, 3, 4).error().code, Errc::kInvalidArgument);
+  EXPECT_EQ(ctx->shift_context(0, 0, -1).error().code, Errc::kInvalidArgument);
+  EXPECT_TRUE(ctx->apply_shifts().ok());  // nothing pending
+}
+
+// Logits of every token of `rest`, decoded after `prefix` (its own batch, unless empty) in a
+// fresh context of one sequence.
+std::vector<std::vector<float>> alone(const Tokens& prefix, const Tokens& rest,
+                                      const engine::ContextOptions& opt) {
+  auto ctx = open_model(stories_path(), opt);
+  if (ctx == nullptr) return {};
+  if (!prefix.empty()) run(*ctx, {.tokens = prefix});
+  const std::vector<uint8_t> all(rest.size(), 1);
+  return run(*ctx, {.tokens = rest, .want_logits = all});
+}
+
+// Round-robin: token i of every sequence that has one, then token i + 1, ...
+void interleave(const std::vector<Tokens>& seqs_tokens, Tokens& tokens, Tokens& seqs,
+                Tokens& index) {
+  size_t longest = 0;
+  for (const Tokens& t : seqs_tokens) longest = std::max(longest, t.size());
+  for (size_t i = 0; i < longest; ++i) {
+    for (size_t s = 0; s < seqs_tokens.size(); ++s) {
+      if (i >= seqs_tokens[s].size()) continue;
+      tokens.push_back(seqs_tokens[s][i]);
+      seqs.push_back(static_cast<int32_t>(s));
+      index.push_back(static_cast<int32_t>(i));
+    }
+  }
+}
+
+// Max |Δ logit| of two continuations of one prefix, shared through copy_prefix and decoded
+// interleaved in one batch, against each decoded after the prefix in a context of its own.
+double copy_prefix_deviation(ggml_type kv_type) {
+  const std::vector<Tokens> conts = {{282, 290, 310, 271, 299}, {330, 262, 318, 274, 295, 300}};
+  auto ctx = open_model(stories_path(), {.n_ctx = 2048, .n_seq = 2, .kv_type = kv_type});
+  if (ctx == nullptr) return INFINITY;
+  run(*ctx, {.tokens = kPrefix});
+  EXPECT_TRUE(ctx->copy_prefix(0, 1, static_cast<int32_t>(kPrefix.size())).ok());
+  EXPECT_EQ(ctx->kv().cells().n_used(), static_cast<int32_t>(kPrefix.size()));  // shared
+  EXPECT_EQ(ctx->kv().cells().seq_pos_max(1), static_cast<int32_t>(kPrefix.size()) - 1);
+  Tokens tokens, seqs, index;
+  interleave(conts, tokens, seqs, index);
+  const std::vector<uint8_t> all(tokens.size(), 1);
+  const auto rows = run(*ctx, {.tokens = tokens, .seq_ids = seqs, .want_logits = all});
+  EXPECT_EQ(rows.size(), tokens.size());
+  std::vector<std::vector<std::vector<float>>> refs;
+  for (const Tokens& c : conts)
+    refs.push_back(alone(kPrefix, c, {.n_ctx = 2048, .kv_type = kv_type}));
+  double d = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& ref = refs[static_cast<size_t>(seqs[i])];
+    if (static_cast<size_t>(index[i]) >= ref.size()) return INFINITY;
+    d = std::max(d, max_abs_diff(rows[i], ref[static_cast<size_t>(index[i])]));
+  }
+  return d;
+}
+
+// Exact up to the order of sums in the matmuls of differently sized batches; an F16 cache
+// turns those last-bit differences into a rounding step of an F16 key now and then.
+TEST(KvSequences, CopyPrefixSharesCellsAndMatchesSeparateDecodes) {
+  const double f32 = copy_prefix_deviation(GGML_TYPE_F32);
+  const double f16 = copy_prefix_deviation(GGML_TYPE_F16);
+  std::printf(
+      "[kv] copy_prefix, 2 continuations in one batch: max |dlogit| %.3g (F32 cache), "
+      "%.3g (F16 cache)\n",
+      f32, f16);
+  EXPECT_LT(f32, 1e-4);
+  EXPECT_LT(f16, 3e-3);
+}
+
+// Max |Δ logit| of 4 prompts interleaved in one batch against each decoded alone.
+double interleaved_deviation(bool flash) {
+  const std::vector<Tokens> prompts = {{1, 403, 407, 260, 345, 304, 263},
+                                       {1, 282, 290, 310, 271, 299, 330, 262, 318, 274, 295, 300},
+                                       {1, 77, 88, 99, 111},
+                                       {1, 336, 268, 291, 301, 286, 282, 290, 310}};
+  auto ctx = open_model(stories_path(), {.n_ctx = 2048, .n_seq = 4, .flash_attention = flash});
+  if (ctx == nullptr) return INFINITY;
+  Tokens tokens, seqs, index;
+  interleave(prompts, tokens, seqs, index);
+  const std::vector<uint8_t> all(tokens.size(), 1);
+  const auto rows = run(*ctx, {.tokens = tokens, .seq_ids = seqs, .want_logits = all});
+  EXPECT_EQ(rows.size(), tokens.size());
+  std::vector<std::vector<std::vector<float>>> refs;
+  for (const Tokens& p : prompts) {
+    refs.push_back(alone({}, p, {.n_ctx = 2048, .flash_attention = flash}));
+  }
+  double d = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& ref = refs[static_cast<size_t>(seqs[i])];
+    if (static_cast<size_t>(index[i]) >= ref.size()) return INFINITY;
+    d = std::max(d, max_abs_diff(rows[i], ref[static_cast<size_t>(index[i])]));
+  }
+  return d;
+}
+
+TEST(KvSequences, FourInterleavedSequencesMatchEachAlone) {
+  for (bool flash : {false, true}) {
+    const double d = interleaved_deviation(flash);
+    std::printf("[kv] 4 sequences interleaved in one batch vs each alone%s: max |dlogit| %.3g\n",
+                flash ? " (flash)" : "", d);
+    EXPECT_LT(d, 1e-4);
+  }
+}
+
+}  // namespace
+}  // namespace cria::test
