@@ -7,10 +7,10 @@
 
 namespace cria::cli {
 
-// OLLAMA_FLASH_ATTENTION unset means auto: the plain attention path on the CPU
-// (measured faster there, and what the golden outputs use), unless the KV cache
-// is quantized, which needs flash attention. Forcing flash attention off with a
-// quantized cache falls back to an F16 cache, as Ollama does (with a warning).
+// OLLAMA_FLASH_ATTENTION unset means auto, which is on: flash attention decodes
+// faster on the CPU, as llama.cpp's auto also finds, and quantized caches need it.
+// Forcing it off with a quantized cache falls back to an F16 cache, as Ollama
+// does (with a warning).
 engine::ContextOptions context_options(const Config& config);
 
 }  // namespace cria::cli

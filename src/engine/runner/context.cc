@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "base/log.h"
 #include "engine/models/registry.h"
 
 namespace cria::engine {
@@ -33,6 +34,23 @@ Result<std::unique_ptr<Context>> Context::open(const std::string& path,
   return create(std::make_shared<const gguf::File>(std::move(file)), options);
 }
 
+namespace {
+
+// A quantized cache needs head sizes that are whole blocks; a model without them
+// falls back to an F16 cache, as Ollama does, instead of failing to load.
+void fit_kv_type(const ModelInfo& info, ContextOptions& opt) {
+  if (!ggml_is_quantized(opt.kv_type)) return;
+  const int64_t block = ggml_blck_size(opt.kv_type);
+  if (info.head_dim_k % block == 0 && info.head_dim_v % block == 0) return;
+  log::warn(
+      "a {} KV cache needs head sizes that are multiples of {} (this model's: {}/{}): "
+      "using f16",
+      ggml_type_name(opt.kv_type), block, info.head_dim_k, info.head_dim_v);
+  opt.kv_type = GGML_TYPE_F16;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Context>> Context::create(std::shared_ptr<const gguf::File> file,
                                                  const ContextOptions& options) {
   if (options.n_batch <= 0 || options.n_seq <= 0 || options.n_ctx < 0) {
@@ -49,6 +67,7 @@ Result<std::unique_ptr<Context>> Context::create(std::shared_ptr<const gguf::Fil
       backend::Compute compute,
       backend::Compute::create(
           {.n_threads = opt.n_threads, .use_gpus = false, .max_nodes = max_nodes}));
+  fit_kv_type(model->info(), opt);
   CRIA_ASSIGN_OR_RETURN(KvCache kv, KvCache::create(kv_options(model->info(), opt)));
   std::unique_ptr<Context> ctx(
       new Context(std::move(model), std::move(compute), std::move(kv), opt));
