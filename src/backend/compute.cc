@@ -37,6 +37,7 @@ Compute& Compute::operator=(Compute&& other) noexcept {
   sched_ = std::move(other.sched_);
   max_nodes_ = other.max_nodes_;
   n_threads_ = other.n_threads_;
+  allocated_ = other.allocated_;
   return *this;
 }
 
@@ -94,6 +95,7 @@ Status Compute::check_size(const Graph& graph) const {
 
 Status Compute::reserve(Graph& worst_case) {
   CRIA_RETURN_IF_ERROR(check_size(worst_case));
+  allocated_ = 0;  // reserving resets the scheduler
   if (ggml_backend_sched_reserve(sched_.get(), worst_case.cgraph())) return {};
   std::vector<size_t> sizes(backends_.size());
   ggml_backend_sched_reserve_size(sched_.get(), worst_case.cgraph(), sizes.data());
@@ -111,12 +113,29 @@ Status Compute::reserve(Graph& worst_case) {
 
 Status Compute::compute(Graph& graph) {
   CRIA_RETURN_IF_ERROR(check_size(graph));
+  allocated_ = 0;
   ggml_backend_sched_reset(sched_.get());
   if (!ggml_backend_sched_alloc_graph(sched_.get(), graph.cgraph())) {
     return make_error(Errc::kOutOfMemory,
                       "cannot allocate the compute buffers for this batch; use a smaller "
                       "context or batch size");
   }
+  CRIA_RETURN_IF_ERROR(run(graph));
+  allocated_ = graph.id();
+  return {};
+}
+
+Status Compute::recompute(Graph& graph) {
+  if (!is_allocated(graph)) {
+    return make_error(Errc::kInternal, "recompute of a graph that is not the allocated one");
+  }
+  // The scheduler is still allocated (not reset): computing skips splitting and allocation.
+  const Status status = run(graph);
+  if (!status.ok()) allocated_ = 0;
+  return status;
+}
+
+Status Compute::run(Graph& graph) {
   graph.upload_inputs();
   const ggml_status status = ggml_backend_sched_graph_compute(sched_.get(), graph.cgraph());
   if (status != GGML_STATUS_SUCCESS) {

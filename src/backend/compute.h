@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include <ggml-cpp.h>
@@ -39,6 +40,15 @@ class Compute {
   // Allocates `graph` in the compute buffers, uploads its staged inputs and
   // runs it. Its outputs stay readable until the next compute or reserve.
   Status compute(Graph& graph);
+  // Whether `graph` is the graph of the last compute, still allocated: no reserve, no other
+  // compute and no Graph::reset since.
+  bool is_allocated(const Graph& graph) const {
+    return allocated_ != 0 && allocated_ == graph.id();
+  }
+  // Runs that graph again as it is allocated: uploads its staged inputs (see
+  // Graph::restage) and computes, with no scheduling or allocation. kInternal when
+  // !is_allocated(graph).
+  Status recompute(Graph& graph);
 
   int n_threads() const { return n_threads_; }
   // 0 means one per physical core.
@@ -57,11 +67,14 @@ class Compute {
  private:
   Compute() = default;
   Status check_size(const Graph& graph) const;
+  // Uploads the staged inputs of the allocated `graph` and computes it.
+  Status run(Graph& graph);
 
   std::vector<ggml_backend_ptr> backends_;
   ggml_backend_sched_ptr sched_;
   size_t max_nodes_ = 0;
   int n_threads_ = 0;
+  uint64_t allocated_ = 0;  // Graph::id() of the graph the scheduler holds; 0: none
 };
 
 }  // namespace cria::backend

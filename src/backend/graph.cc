@@ -1,9 +1,19 @@
 #include "backend/graph.h"
 
+#include <atomic>
 #include <cassert>
 #include <cstring>
 
 namespace cria::backend {
+
+namespace {
+
+uint64_t next_id() {
+  static std::atomic<uint64_t> last{0};
+  return ++last;
+}
+
+}  // namespace
 
 Graph::Graph(const GraphOptions& options) : max_nodes_(options.max_nodes) {
   assert(max_nodes_ > 0);
@@ -14,11 +24,17 @@ Graph::Graph(const GraphOptions& options) : max_nodes_(options.max_nodes) {
   ctx_.reset(ggml_init(params));
   assert(ctx_ != nullptr);
   graph_ = ggml_new_graph_custom(ctx_.get(), max_nodes_, /*grads=*/false);
+  id_ = next_id();
 }
 
 void Graph::reset() {
   ggml_reset(ctx_.get());
   graph_ = ggml_new_graph_custom(ctx_.get(), max_nodes_, /*grads=*/false);
+  id_ = next_id();
+  restage();
+}
+
+void Graph::restage() {
   staging_.clear();
   staged_.clear();
 }

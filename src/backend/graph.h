@@ -8,6 +8,9 @@
 //     g.set_input(x, std::span<const float>(data));  // staged; uploaded after allocation
 //     compute.compute(g);
 //   }
+//
+// A graph whose shapes fit the next batch too can run again without being rebuilt or
+// reallocated: restage() its inputs, set_input() each of them anew, Compute::recompute(g).
 #pragma once
 
 #include <cstddef>
@@ -38,6 +41,10 @@ class Graph {
   // Forgets the previous graph (its tensors dangle from here on) and starts an
   // empty one in the same metadata buffer.
   void reset();
+  // Drops the staged input data but keeps the graph, to give its inputs new data.
+  void restage();
+  // Names the graph built since the last reset(): unique among all graphs of the process.
+  uint64_t id() const { return id_; }
 
   ggml_context* ctx() const { return ctx_.get(); }
   ggml_cgraph* cgraph() const { return graph_; }
@@ -76,6 +83,7 @@ class Graph {
   size_t max_nodes_;
   ggml_context_ptr ctx_;  // its metadata buffer is allocated once and reused
   ggml_cgraph* graph_ = nullptr;
+  uint64_t id_ = 0;
   std::vector<uint8_t> staging_;  // input data waiting for allocation; capacity kept
   std::vector<Staged> staged_;
 };

@@ -112,18 +112,35 @@ KvBatch KvCache::worst_case(backend::Graph& graph, int32_t n_tokens) const {
 
 Result<KvBatch> KvCache::begin(backend::Graph& graph, std::span<const int32_t> positions,
                                std::span<const int32_t> seqs) {
+  CRIA_RETURN_IF_ERROR(take(positions, seqs));
+  return build(graph, positions, seqs);
+}
+
+Result<int32_t> KvCache::take(std::span<const int32_t> positions, std::span<const int32_t> seqs) {
   assert(positions.size() == seqs.size() && !positions.empty());
   const auto n_tokens = static_cast<int32_t>(positions.size());
   CRIA_ASSIGN_OR_RETURN(KvSlot slot, cells_.find_slot(n_tokens));
   cells_.commit(slot, positions, seqs);
-  const int32_t n_kv = cells_.n_kv(opt_.n_pad);
-  KvBatch b = inputs(graph, n_tokens, n_kv);
   fill_indices(slot.cells);
+  taken_n_kv_ = cells_.n_kv(opt_.n_pad);
+  return taken_n_kv_;
+}
+
+KvBatch KvCache::build(backend::Graph& graph, std::span<const int32_t> positions,
+                       std::span<const int32_t> seqs) {
+  KvBatch b = inputs(graph, static_cast<int32_t>(positions.size()), taken_n_kv_);
+  fill(graph, b, positions, seqs);
+  return b;
+}
+
+void KvCache::fill(backend::Graph& graph, const KvBatch& b, std::span<const int32_t> positions,
+                   std::span<const int32_t> seqs) {
+  assert(b.cache_ == this && b.n_kv_ == taken_n_kv_ && std::ssize(positions) == b.n_tokens_);
+  assert(std::ssize(k_idxs_) == b.n_tokens_);
   graph.set_input(b.k_idxs_, std::span<const int64_t>(k_idxs_));
   graph.set_input(b.v_idxs_, std::span<const int64_t>(v_idxs_));
-  set_mask(graph, b.mask_, positions, seqs, n_kv, 0);
-  if (b.mask_swa_ != nullptr) set_mask(graph, b.mask_swa_, positions, seqs, n_kv, opt_.n_swa);
-  return b;
+  set_mask(graph, b.mask_, positions, seqs, b.n_kv_, 0);
+  if (b.mask_swa_ != nullptr) set_mask(graph, b.mask_swa_, positions, seqs, b.n_kv_, opt_.n_swa);
 }
 
 void KvCache::fill_indices(std::span<const int32_t> cells) {

@@ -128,6 +128,16 @@ class KvCache {
   // kOutOfMemory when the free cells are too few.
   Result<KvBatch> begin(backend::Graph& graph, std::span<const int32_t> positions,
                         std::span<const int32_t> seqs);
+  // begin() in steps, for a runner that reuses a graph from batch to batch:
+  // take() takes and commits the cells and returns the batch's attended cell count n_kv;
+  // then either build() adds the inputs, with their data, to a new graph, or fill() gives
+  // new data to the inputs of a KvBatch built earlier for as many tokens and the same n_kv.
+  // Nothing is allocated per batch once the host buffers have grown.
+  Result<int32_t> take(std::span<const int32_t> positions, std::span<const int32_t> seqs);
+  KvBatch build(backend::Graph& graph, std::span<const int32_t> positions,
+                std::span<const int32_t> seqs);
+  void fill(backend::Graph& graph, const KvBatch& batch, std::span<const int32_t> positions,
+            std::span<const int32_t> seqs);
   // The inputs of the largest batch (n_tokens, every cell attended), without data, for
   // Compute::reserve. The cells are not touched.
   KvBatch worst_case(backend::Graph& graph, int32_t n_tokens) const;
@@ -165,6 +175,7 @@ class KvCache {
   std::vector<float> mask_swa_;
   std::vector<ggml_fp16_t> mask_swa_f16_;
   std::vector<int32_t> shift_;
+  int32_t taken_n_kv_ = 0;  // of the last take()
 };
 
 }  // namespace cria

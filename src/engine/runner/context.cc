@@ -182,29 +182,59 @@ Status Context::decode_chunk(std::span<const int32_t> tokens, size_t begin, size
   const size_t n_out = out_ids_.size();
   if (n_out == 0) out_ids_.push_back(static_cast<int32_t>(n - 1));  // computed, not returned
 
-  graph_.reset();
-  backend::Graph& g = graph_;
   const std::span<const int32_t> pos(positions_.data() + begin, end - begin);
-  CRIA_ASSIGN_OR_RETURN(
-      const KvBatch kv,
-      kv_.begin(g, pos, std::span<const int32_t>(seqs_.data() + begin, end - begin)));
-  const ForwardInputs in{
-      .graph = &g,
-      .tokens = g.input("inp_tokens", GGML_TYPE_I32, {n}),
-      .positions = g.input("inp_pos", GGML_TYPE_I32, {n}),
-      .out_ids = g.input("inp_out_ids", GGML_TYPE_I32, {static_cast<int64_t>(out_ids_.size())}),
-      .kv = &kv};
-  g.set_input(in.tokens, tokens.subspan(begin, end - begin));
-  g.set_input(in.positions, pos);
-  g.set_input(in.out_ids, std::span<const int32_t>(out_ids_));
-  ggml_tensor* logits = model_->forward(in);
-  g.output(logits);
-  CRIA_RETURN_IF_ERROR(compute_.compute(g));
+  const std::span<const int32_t> seqs(seqs_.data() + begin, end - begin);
+  CRIA_ASSIGN_OR_RETURN(const int32_t n_kv, kv_.take(pos, seqs));
+  const bool reuse = can_reuse(n, n_kv);
+  if (reuse) {
+    graph_.restage();
+    kv_.fill(graph_, built_.kv, pos, seqs);
+  } else {
+    build(n, pos, seqs);
+  }
+  backend::Graph& g = graph_;
+  g.set_input(built_.tokens, tokens.subspan(begin, end - begin));
+  g.set_input(built_.positions, pos);
+  g.set_input(built_.out_ids, std::span<const int32_t>(out_ids_));
+  CRIA_RETURN_IF_ERROR(reuse ? compute_.recompute(g) : compute_.compute(g));
   if (n_out == 0) return {};
   const size_t n_vocab = static_cast<size_t>(info().n_vocab);
-  backend::Graph::read(logits, logits_.data() + out * n_vocab, n_out * n_vocab * sizeof(float));
+  backend::Graph::read(built_.logits, logits_.data() + out * n_vocab,
+                       n_out * n_vocab * sizeof(float));
   out += n_out;
   return {};
+}
+
+bool Context::can_reuse(int64_t n, int32_t n_kv) const {
+  // The graph's topology depends on these and the options only; everything else that
+  // changes from chunk to chunk (tokens, positions, rows out, cells written, masks) is
+  // input data. The scheduler must still hold it: no reserve, shift graph or other
+  // compute since.
+  return opt_.graph_reuse && built_.graph_id != 0 && built_.graph_id == graph_.id() &&
+         compute_.is_allocated(graph_) && built_.n_tokens == n &&
+         built_.n_out_ids == out_ids_.size() && built_.n_kv == n_kv;
+}
+
+void Context::build(int64_t n, std::span<const int32_t> pos, std::span<const int32_t> seqs) {
+  graph_.reset();
+  backend::Graph& g = graph_;
+  built_ = Built{.graph_id = g.id(),
+                 .n_tokens = n,
+                 .n_out_ids = out_ids_.size(),
+                 .n_kv = 0,
+                 .kv = kv_.build(g, pos, seqs)};
+  built_.n_kv = built_.kv.n_kv();
+  built_.tokens = g.input("inp_tokens", GGML_TYPE_I32, {n});
+  built_.positions = g.input("inp_pos", GGML_TYPE_I32, {n});
+  built_.out_ids = g.input("inp_out_ids", GGML_TYPE_I32, {static_cast<int64_t>(built_.n_out_ids)});
+  const ForwardInputs in{.graph = &g,
+                         .tokens = built_.tokens,
+                         .positions = built_.positions,
+                         .out_ids = built_.out_ids,
+                         .kv = &built_.kv};
+  built_.logits = model_->forward(in);
+  g.output(built_.logits);
+  ++graph_builds_;
 }
 
 Status Context::check_seq(int32_t seq) const {

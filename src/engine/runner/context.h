@@ -38,6 +38,9 @@ struct ContextOptions {
   // K/V types: F16, or Q8_0/Q4_0 (which need flash_attention).
   ggml_type kv_type = GGML_TYPE_F16;
   bool flash_attention = false;
+  // Run the previous chunk's graph again, without building or allocating it, when the next
+  // chunk has the same shape (tokens, outputs, attended cells): only its inputs change.
+  bool graph_reuse = true;
 };
 
 // One decode call: token i at positions[i] of sequence seq_ids[i].
@@ -100,6 +103,8 @@ class Context {
   void clear() { kv_.clear(); }
   // Weights, KV and compute buffers per device.
   backend::MemoryReport memory() const;
+  // Decode graphs built so far; a chunk that reused the previous graph adds none.
+  int64_t graph_builds() const { return graph_builds_; }
 
  private:
   Context(std::unique_ptr<Model> model, backend::Compute compute, KvCache kv,
@@ -111,12 +116,31 @@ class Context {
   void prepare(const Batch& batch);
   // Runs tokens [begin, end) of the prepared batch; their logits go to logits_ from `out`.
   Status decode_chunk(std::span<const int32_t> tokens, size_t begin, size_t end, size_t& out);
+  // Whether the graph of the last chunk fits one of n tokens, out_ids_ and n_kv cells.
+  bool can_reuse(int64_t n, int32_t n_kv) const;
+  // Builds the graph of a chunk whose cells kv_.take() took, into graph_ and built_.
+  void build(int64_t n, std::span<const int32_t> pos, std::span<const int32_t> seqs);
+
+  // The last decode graph: its inputs, logits and shape, for can_reuse.
+  struct Built {
+    uint64_t graph_id = 0;  // backend::Graph::id(); 0: none
+    int64_t n_tokens = 0;
+    size_t n_out_ids = 0;
+    int32_t n_kv = 0;
+    KvBatch kv;
+    ggml_tensor* tokens = nullptr;
+    ggml_tensor* positions = nullptr;
+    ggml_tensor* out_ids = nullptr;
+    ggml_tensor* logits = nullptr;
+  };
 
   ContextOptions opt_;
   std::unique_ptr<Model> model_;
   backend::Compute compute_;
   KvCache kv_;
   backend::Graph graph_;
+  Built built_;
+  int64_t graph_builds_ = 0;
   // Reused from batch to batch.
   std::vector<int32_t> positions_;
   std::vector<int32_t> seqs_;
