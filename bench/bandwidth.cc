@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
     std::vector<uint64_t> out(static_cast<size_t>(threads));
     const auto t0 = std::chrono::steady_clock::now();
     for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] { out[static_cast<size_t>(t)] = sum(bufs[static_cast<size_t>(t)]); });
+      pool.emplace_back(
+          [&, t] { out[static_cast<size_t>(t)] = sum(bufs[static_cast<size_t>(t)]); });
     }
     for (auto& th : pool) th.join();
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
