@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/runner/context.h"
+#include "golden/engine_fixture.h"
 #include "support/shared_data.h"
 
 namespace cria::test {
@@ -18,17 +19,6 @@ namespace {
 
 using Tokens = std::vector<int32_t>;
 using Rows = std::vector<std::vector<float>>;
-
-std::string stories_path() {
-  return source_dir() + "/models/stories260K.gguf";
-}
-
-std::unique_ptr<engine::Context> open_model(const std::string& path,
-                                            const engine::ContextOptions& opt) {
-  auto ctx = engine::Context::open(path, opt);
-  EXPECT_TRUE(ctx.ok()) << ctx.error().message;
-  return ctx.ok() ? std::move(ctx).value() : nullptr;
-}
 
 // Decodes the batch, appends its rows to `rows` and returns the argmax of the last one.
 int32_t step(engine::Context& ctx, const engine::Batch& batch, Rows& rows) {

@@ -11,23 +11,13 @@
 #include <gtest/gtest.h>
 
 #include "engine/runner/context.h"
+#include "golden/engine_fixture.h"
 #include "support/shared_data.h"
 
 namespace cria::test {
 namespace {
 
 using Tokens = std::vector<int32_t>;
-
-std::string stories_path() {
-  return source_dir() + "/models/stories260K.gguf";
-}
-
-std::unique_ptr<engine::Context> open_model(const std::string& path,
-                                            const engine::ContextOptions& opt) {
-  auto ctx = engine::Context::open(path, opt);
-  EXPECT_TRUE(ctx.ok()) << ctx.error().message;
-  return ctx.ok() ? std::move(ctx).value() : nullptr;
-}
 
 // Every row the batch asked for, copied out of the context.
 std::vector<std::vector<float>> run(engine::Context& ctx, const engine::Batch& batch) {
