@@ -221,6 +221,19 @@ void interleave(const std::vector<Tokens>& seqs_tokens, Tokens& tokens, Tokens& 
 }
 
 // Max |Δ logit| of two continuations of one prefix, shared through copy_prefix and decoded
+// Max |Δ logit| of each batch row against row index[i] of its sequence's reference rows.
+double batch_deviation(const std::vector<std::vector<float>>& rows, const Tokens& seqs,
+                       const Tokens& index,
+                       const std::vector<std::vector<std::vector<float>>>& refs) {
+  double d = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& ref = refs[static_cast<size_t>(seqs[i])];
+    if (static_cast<size_t>(index[i]) >= ref.size()) return INFINITY;
+    d = std::max(d, max_abs_diff(rows[i], ref[static_cast<size_t>(index[i])]));
+  }
+  return d;
+}
+
 // interleaved in one batch, against each decoded after the prefix in a context of its own.
 double copy_prefix_deviation(ggml_type kv_type) {
   const std::vector<Tokens> conts = {{282, 290, 310, 271, 299}, {330, 262, 318, 274, 295, 300}};
@@ -238,13 +251,7 @@ double copy_prefix_deviation(ggml_type kv_type) {
   std::vector<std::vector<std::vector<float>>> refs;
   for (const Tokens& c : conts)
     refs.push_back(alone(kPrefix, c, {.n_ctx = 2048, .kv_type = kv_type}));
-  double d = 0;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const auto& ref = refs[static_cast<size_t>(seqs[i])];
-    if (static_cast<size_t>(index[i]) >= ref.size()) return INFINITY;
-    d = std::max(d, max_abs_diff(rows[i], ref[static_cast<size_t>(index[i])]));
-  }
-  return d;
+  return batch_deviation(rows, seqs, index, refs);
 }
 
 // Exact up to the order of sums in the matmuls of differently sized batches; an F16 cache
@@ -277,13 +284,7 @@ double interleaved_deviation(bool flash) {
   for (const Tokens& p : prompts) {
     refs.push_back(alone({}, p, {.n_ctx = 2048, .flash_attention = flash}));
   }
-  double d = 0;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const auto& ref = refs[static_cast<size_t>(seqs[i])];
-    if (static_cast<size_t>(index[i]) >= ref.size()) return INFINITY;
-    d = std::max(d, max_abs_diff(rows[i], ref[static_cast<size_t>(index[i])]));
-  }
-  return d;
+  return batch_deviation(rows, seqs, index, refs);
 }
 
 TEST(KvSequences, FourInterleavedSequencesMatchEachAlone) {
