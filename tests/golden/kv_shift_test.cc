@@ -220,7 +220,6 @@ void interleave(const std::vector<Tokens>& seqs_tokens, Tokens& tokens, Tokens& 
   }
 }
 
-// Max |Δ logit| of two continuations of one prefix, shared through copy_prefix and decoded
 // Max |Δ logit| of each batch row against row index[i] of its sequence's reference rows.
 double batch_deviation(const std::vector<std::vector<float>>& rows, const Tokens& seqs,
                        const Tokens& index,
@@ -234,6 +233,7 @@ double batch_deviation(const std::vector<std::vector<float>>& rows, const Tokens
   return d;
 }
 
+// Max |Δ logit| of two continuations of one prefix, shared through copy_prefix and decoded
 // interleaved in one batch, against each decoded after the prefix in a context of its own.
 double copy_prefix_deviation(ggml_type kv_type) {
   const std::vector<Tokens> conts = {{282, 290, 310, 271, 299}, {330, 262, 318, 274, 295, 300}};
