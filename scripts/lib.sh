@@ -16,10 +16,11 @@ as_root() {
 
 # Debian packages for building and running Cria.
 BUILD_PACKAGES=(build-essential cmake ninja-build git ca-certificates openssl pkg-config
-                libfmt-dev libpcre2-dev nodejs npm)
-# Extra packages for the test suite (GoogleTest, JSON for golden files, clang's
-# libFuzzer, clang-format for the style check).
-TEST_PACKAGES=(libgtest-dev nlohmann-json3-dev clang libclang-rt-dev clang-format)
+                libfmt-dev libpcre2-dev libssl-dev nlohmann-json3-dev libcpp-httplib-dev
+                nodejs npm)
+# Extra packages for the test suite (GoogleTest, clang's libFuzzer, clang-format
+# for the style check).
+TEST_PACKAGES=(libgtest-dev clang libclang-rt-dev clang-format)
 
 # Installs the Debian packages that are missing; does nothing when all are there.
 ensure_packages() {
