@@ -21,6 +21,17 @@ const std::map<std::string, Command>& commands() {
       {"devices", {cmd_devices, "List the compute devices this build can use"}},
       {"tokenize", {cmd_tokenize, "Token ids of a text (--model PATH [--no-bos] [--json] TEXT)"}},
       {"version", {cmd_version, "Print the version"}},
+      {"serve", {cmd_serve, "Start the server (OLLAMA_HOST, default 127.0.0.1:11434)"}},
+      {"run", {cmd_run, "Run a model (MODEL [PROMPT]; MODEL may be a .gguf file)"}},
+      {"create", {cmd_create, "Create a model from a Modelfile (MODEL [-f Modelfile] [-q TYPE])"}},
+      {"list", {cmd_list, "List models"}},
+      {"ls", {cmd_list, "List models"}},
+      {"ps", {cmd_ps, "List running models"}},
+      {"cp", {cmd_cp, "Copy a model (SOURCE DESTINATION)"}},
+      {"rm", {cmd_rm, "Remove models (MODEL [MODEL...])"}},
+      {"stop", {cmd_stop, "Stop a running model (MODEL)"}},
+      {"runner", {cmd_runner, "(internal) Serve one model to the server"}},
+      {"quantize", {cmd_quantize, "Quantize a GGUF file (--input F --output F --type q4_K_M)"}},
   };
   return kCommands;
 }

@@ -18,6 +18,18 @@ int cmd_logits(const Config& config, const Args& args);
 int cmd_generate(const Config& config, const Args& args);
 int cmd_bench(const Config& config, const Args& args);
 int cmd_version(const Config& config, const Args& args);
+int cmd_serve(const Config& config, const Args& args);
+int cmd_runner(const Config& config, const Args& args);
+int cmd_quantize(const Config& config, const Args& args);
+int cmd_list(const Config& config, const Args& args);
+int cmd_ps(const Config& config, const Args& args);
+int cmd_cp(const Config& config, const Args& args);
+int cmd_rm(const Config& config, const Args& args);
+int cmd_stop(const Config& config, const Args& args);
+int cmd_create(const Config& config, const Args& args);
+int cmd_run(const Config& config, const Args& args);
+// `cria show MODEL [...]`: a model in the store, through the server.
+int show_model(const Config& config, const Args& args);
 
 int run(const Config& config, const Args& args);
 

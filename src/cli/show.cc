@@ -75,17 +75,20 @@ Section tensors_section(const gguf::File& file) {
 
 int usage(const char* why) {
   std::fprintf(stderr,
-               "Error: %s\n\nUsage:\n  cria show --file PATH.gguf [--verbose]\n\n"
-               "Show facts about a GGUF model file. (Showing models from the store by name "
-               "comes with the model store.)\n",
+               "Error: %s\n\nUsage:\n  cria show MODEL [--license|--modelfile|--parameters|"
+               "--system|--template] [--verbose]\n  cria show --file PATH.gguf [--verbose]\n\n"
+               "Show facts about a model in the store, or about a GGUF model file.\n",
                why);
   return 2;
 }
 
 }  // namespace
 
-int cmd_show(const Config& /*config*/, const Args& args) {
+int cmd_show(const Config& config, const Args& args) {
   ShowOptions opt;
+  bool has_file = false;
+  for (const auto& a : args) has_file = has_file || a == "--file" || a.rfind("--file=", 0) == 0;
+  if (!has_file) return show_model(config, args);
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--file" && i + 1 < args.size()) {
       opt.file = args[++i];

@@ -1,0 +1,167 @@
+#include "runner/server.h"
+
+#include <cstdio>
+#include <mutex>
+
+#include <httplib.h>
+
+#include "api/types.h"
+#include "base/log.h"
+#include "runner/session.h"
+
+namespace cria::runner {
+
+namespace {
+
+using api::Json;
+
+void reply(httplib::Response& res, int status, const Json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+Result<Json> parse_body(const httplib::Request& req) {
+  Json body = Json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return make_error(Errc::kInvalidArgument, "the body is not a JSON object");
+  return body;
+}
+
+Result<CompletionParams> completion_params(const Json& body) {
+  CompletionParams p;
+  if (auto it = body.find("prompt"); it != body.end() && it->is_string()) p.prompt = *it;
+  if (auto it = body.find("context"); it != body.end() && it->is_array()) {
+    for (const Json& t : *it) {
+      if (!t.is_number_integer()) return make_error(Errc::kInvalidArgument, "bad context token");
+      p.context.push_back(t.get<int32_t>());
+    }
+  }
+  if (auto it = body.find("options"); it != body.end()) {
+    CRIA_RETURN_IF_ERROR(api::apply_options(*it, p.options, nullptr));
+  }
+  CRIA_RETURN_IF_ERROR(api::validate_options(p.options));
+  return p;
+}
+
+Json done_json(const CompletionResult& r) {
+  return Json{{"done", true},
+              {"done_reason", r.done_reason},
+              {"prompt_eval_count", r.prompt_eval_count},
+              {"prompt_eval_duration", r.prompt_eval.count()},
+              {"eval_count", r.eval_count},
+              {"eval_duration", r.eval.count()},
+              {"context", r.context}};
+}
+
+bool write_line(httplib::DataSink& sink, const Json& j) {
+  std::string line = j.dump() + "\n";
+  return sink.write(line.data(), line.size());
+}
+
+class Routes {
+ public:
+  explicit Routes(Session& s) : session_(s) {}
+
+  void install(httplib::Server& server) {
+    server.Get("/health", [this](const httplib::Request&, httplib::Response& res) { health(res); });
+    server.Post("/tokenize", [this](const httplib::Request& req, httplib::Response& res) {
+      tokenize(req, res);
+    });
+    server.Post("/detokenize", [this](const httplib::Request& req, httplib::Response& res) {
+      detokenize(req, res);
+    });
+    server.Post("/completion", [this](const httplib::Request& req, httplib::Response& res) {
+      completion(req, res);
+    });
+  }
+
+ private:
+  void health(httplib::Response& res) {
+    auto total = session_.context().memory().total();
+    reply(res, 200,
+          Json{{"status", "ok"},
+               {"n_ctx", session_.context().options().n_ctx},
+               {"memory",
+                {{"total", total.total()},
+                 {"weights", total.weights},
+                 {"kv", total.kv},
+                 {"compute", total.compute}}}});
+  }
+
+  void tokenize(const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req);
+    if (!body.ok()) return reply(res, 400, api::error_json(body.error().message));
+    std::string text = body->value("content", "");
+    bool add_special = body->value("add_special", true);
+    reply(res, 200, Json{{"tokens", session_.tokenize(text, add_special)}});
+  }
+
+  void detokenize(const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req);
+    if (!body.ok()) return reply(res, 400, api::error_json(body.error().message));
+    std::vector<int32_t> ids;
+    for (const Json& t : body->value("tokens", Json::array()))
+      if (t.is_number_integer()) ids.push_back(t.get<int32_t>());
+    reply(res, 200, Json{{"content", session_.detokenize(ids)}});
+  }
+
+  void completion(const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req);
+    if (!body.ok()) return reply(res, 400, api::error_json(body.error().message));
+    auto params = completion_params(*body);
+    if (!params.ok()) return reply(res, 400, api::error_json(params.error().message));
+    auto shared = std::make_shared<CompletionParams>(std::move(params).value());
+    res.set_chunked_content_provider("application/x-ndjson",
+                                     [this, shared](size_t, httplib::DataSink& sink) {
+                                       generate(*shared, sink);
+                                       sink.done();
+                                       return true;
+                                     });
+  }
+
+  void generate(const CompletionParams& p, httplib::DataSink& sink) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto emit = [&](std::string_view piece) {
+      if (piece.empty()) return sink.is_writable();
+      return write_line(sink, Json{{"content", std::string(piece)}});
+    };
+    auto result = session_.complete(p, emit);
+    if (!result.ok()) {
+      log::warn("completion failed: {}", result.error().message);
+      write_line(sink, api::error_json(result.error().message));
+      return;
+    }
+    if (!result->done_reason.empty()) write_line(sink, done_json(*result));
+  }
+
+  Session& session_;
+  std::mutex mu_;
+};
+
+}  // namespace
+
+int serve(const RunnerOptions& options) {
+  auto session = Session::load(options.model_path, options.context);
+  if (!session.ok()) {
+    std::fprintf(stderr, "Error: %s\n", session.error().message.c_str());
+    return 1;
+  }
+  httplib::Server server;
+  Routes routes(**session);
+  routes.install(server);
+  int port = options.port;
+  if (port == 0) {
+    port = server.bind_to_any_port("127.0.0.1");
+  } else if (!server.bind_to_port("127.0.0.1", port)) {
+    port = -1;
+  }
+  if (port < 0) {
+    std::fprintf(stderr, "Error: the runner cannot listen on 127.0.0.1:%d\n", options.port);
+    return 1;
+  }
+  std::printf("listening on 127.0.0.1:%d\n", port);
+  std::fflush(stdout);
+  return server.listen_after_bind() ? 0 : 1;
+}
+
+}  // namespace cria::runner

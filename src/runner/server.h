@@ -1,0 +1,29 @@
+// The runner child process: loads one model and serves it to the scheduler over
+// loopback HTTP (an internal protocol, not Ollama's API):
+//   GET  /health      {"status":"ok","memory":{...},"n_ctx":N}
+//   POST /tokenize    {"content":"...","add_special":true} -> {"tokens":[...]}
+//   POST /detokenize  {"tokens":[...]} -> {"content":"..."}
+//   POST /completion  {"prompt":"...","context":[...],"options":{...}} -> NDJSON:
+//                     {"content":"..."} per piece, then {"done":true,"done_reason":...,
+//                     "prompt_eval_count":..,"prompt_eval_duration":..,"eval_count":..,
+//                     "eval_duration":..,"context":[...]} or {"error":"..."}
+// Completions run one at a time. The process prints "listening on 127.0.0.1:PORT"
+// on stdout once it accepts connections, so the parent never guesses a port.
+#pragma once
+
+#include <string>
+
+#include "engine/runner/context.h"
+
+namespace cria::runner {
+
+struct RunnerOptions {
+  std::string model_path;
+  int port = 0;  // 0: any free port
+  engine::ContextOptions context;
+};
+
+// Serves until the process is terminated; returns an exit code.
+int serve(const RunnerOptions& options);
+
+}  // namespace cria::runner

@@ -1,0 +1,281 @@
+#include "sched/process_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <fmt/core.h>
+#include <httplib.h>
+
+#include "base/log.h"
+#include "sched/ndjson.h"
+
+namespace cria::sched {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> runner_args(const ProcessRunnerOptions& po, const LoadSpec& spec) {
+  std::vector<std::string> args = {po.executable.empty() ? "/proc/self/exe" : po.executable,
+                                   "runner",
+                                   "--model",
+                                   spec.model_path,
+                                   "--port",
+                                   "0",
+                                   "--ctx",
+                                   std::to_string(spec.options.num_ctx),
+                                   "--batch",
+                                   std::to_string(spec.options.num_batch)};
+  if (spec.options.num_thread > 0) {
+    args.push_back("--threads");
+    args.push_back(std::to_string(spec.options.num_thread));
+  }
+  if (!spec.options.use_mmap) args.push_back("--no-mmap");
+  args.insert(args.end(), po.extra_args.begin(), po.extra_args.end());
+  return args;
+}
+
+// A child process with its stdout (the port line) and stderr (its log) piped to us.
+struct Child {
+  pid_t pid = -1;
+  int out_fd = -1;
+  int err_fd = -1;
+};
+
+Result<Child> spawn(const std::vector<std::string>& args) {
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
+    return make_error(Errc::kIo, fmt::format("cannot create a pipe: {}", std::strerror(errno)));
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) return make_error(Errc::kIo, fmt::format("fork failed: {}", std::strerror(errno)));
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    dup2(out[1], STDOUT_FILENO);
+    dup2(err[1], STDERR_FILENO);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  return Child{pid, out[0], err[0]};
+}
+
+class ProcessRunner final : public Runner {
+ public:
+  ProcessRunner(Child child, std::string name) : child_(child), name_(std::move(name)) {
+    stderr_thread_ = std::thread([this] { forward_stderr(); });
+  }
+
+  ~ProcessRunner() override {
+    if (child_.pid > 0) {
+      kill(child_.pid, SIGTERM);
+      if (!wait_exit(std::chrono::seconds(5))) {
+        kill(child_.pid, SIGKILL);
+        wait_exit(std::chrono::seconds(5));
+      }
+    }
+    if (stderr_thread_.joinable()) stderr_thread_.join();
+    if (child_.out_fd >= 0) close(child_.out_fd);
+  }
+
+  // Waits for the port line and the first health answer.
+  Status wait_ready(Nanos timeout) {
+    auto deadline = Clock::now() + timeout;
+    std::string line;
+    CRIA_RETURN_IF_ERROR(read_port_line(deadline, line));
+    int port = 0;
+    if (std::sscanf(line.c_str(), "listening on 127.0.0.1:%d", &port) != 1 || port <= 0)
+      return make_error(Errc::kInternal, "the runner printed an unexpected line: " + line);
+    port_ = port;
+    httplib::Client cli("127.0.0.1", port_);
+    cli.set_read_timeout(std::chrono::seconds(30));
+    auto res = cli.Get("/health");
+    if (!res || res->status != 200) return died_error("the runner did not answer /health");
+    Json h = Json::parse(res->body, nullptr, false);
+    if (h.is_discarded()) return make_error(Errc::kInternal, "bad /health answer from runner");
+    memory_ = h["memory"].value("total", uint64_t{0});
+    n_ctx_ = h.value("n_ctx", int64_t{0});
+    return {};
+  }
+
+  Status complete(const Json& request, const ChunkFn& on_chunk) override {
+    httplib::Client cli("127.0.0.1", port_);
+    cli.set_read_timeout(std::chrono::hours(1));
+    httplib::Request req;
+    req.method = "POST";
+    req.path = "/completion";
+    req.body = request.dump();
+    req.set_header("Content-Type", "application/json");
+    NdjsonSplitter lines;
+    bool cancelled = false;
+    Status bad_line;
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      bool keep = lines.push(std::string_view(data, n), [&](const Json& j) {
+        if (!on_chunk(j)) cancelled = true;
+        return !cancelled;
+      });
+      if (!keep && !cancelled) bad_line = make_error(Errc::kInternal, "bad line from runner");
+      return keep;
+    };
+    httplib::Response res;
+    httplib::Error err = httplib::Error::Success;
+    bool sent = cli.send(req, res, err);
+    if (cancelled) return {};
+    if (!bad_line.ok()) return bad_line;
+    if (!sent) return died_error(fmt::format("lost the runner ({})", httplib::to_string(err)));
+    if (res.status != 200) {
+      Json e = Json::parse(res.body, nullptr, false);
+      std::string msg = e.is_object() ? e.value("error", res.body) : res.body;
+      return make_error(res.status == 400 ? Errc::kInvalidArgument : Errc::kInternal, msg);
+    }
+    return {};
+  }
+
+  Result<std::vector<int32_t>> tokenize(const std::string& text, bool add_special) override {
+    CRIA_ASSIGN_OR_RETURN(Json j,
+                          post("/tokenize", {{"content", text}, {"add_special", add_special}}));
+    return j.value("tokens", std::vector<int32_t>{});
+  }
+
+  Result<std::string> detokenize(const std::vector<int32_t>& tokens) override {
+    CRIA_ASSIGN_OR_RETURN(Json j, post("/detokenize", {{"tokens", tokens}}));
+    return j.value("content", std::string());
+  }
+
+  bool alive() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (exited_) return false;
+    int status = 0;
+    if (waitpid(child_.pid, &status, WNOHANG) == child_.pid) {
+      exited_ = true;
+      exit_status_ = status;
+    }
+    return !exited_;
+  }
+
+  uint64_t memory_bytes() const override { return memory_; }
+  int64_t context_length() const override { return n_ctx_; }
+
+ private:
+  Result<Json> post(const char* path, const Json& body) {
+    httplib::Client cli("127.0.0.1", port_);
+    cli.set_read_timeout(std::chrono::minutes(5));
+    auto res = cli.Post(path, body.dump(), "application/json");
+    if (!res)
+      return died_error(fmt::format("lost the runner ({})", httplib::to_string(res.error())));
+    Json j = Json::parse(res->body, nullptr, false);
+    if (res->status != 200 || j.is_discarded())
+      return make_error(Errc::kInternal, "runner error: " + res->body);
+    return j;
+  }
+
+  Status read_port_line(Clock::time_point deadline, std::string& line) {
+    char c = 0;
+    while (true) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0)
+        return make_error(Errc::kUnavailable, "timed out waiting for the model to load");
+      pollfd p{child_.out_fd, POLLIN, 0};
+      int r = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+      if (r < 0 && errno != EINTR) return make_error(Errc::kIo, "poll failed");
+      if (r <= 0) continue;
+      ssize_t n = read(child_.out_fd, &c, 1);
+      if (n <= 0) return died_error("the model runner exited while loading");
+      if (c == '\n') return {};
+      line += c;
+    }
+  }
+
+  bool wait_exit(std::chrono::seconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      if (!alive()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  Error died_error(const std::string& what) {
+    for (int i = 0; i < 50 && alive(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string detail = last_error_.empty() ? "" : ": " + last_error_;
+    if (exited_) {
+      return make_error(Errc::kUnavailable,
+                        fmt::format("model runner has unexpectedly stopped ({}){}", what, detail));
+    }
+    return make_error(Errc::kUnavailable, what + detail);
+  }
+
+  // Copies the child's log to ours, line by line, remembering its last "Error:" line.
+  void forward_stderr() {
+    std::string line;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(child_.err_fd, buf, sizeof buf)) > 0) {
+      for (ssize_t i = 0; i < n; ++i) {
+        if (buf[i] != '\n') {
+          line += buf[i];
+          continue;
+        }
+        std::fprintf(stderr, "[runner %s] %s\n", name_.c_str(), line.c_str());
+        if (line.rfind("Error: ", 0) == 0) {
+          std::lock_guard<std::mutex> lock(mu_);
+          last_error_ = line.substr(7);
+        }
+        line.clear();
+      }
+    }
+    close(child_.err_fd);
+  }
+
+  Child child_;
+  std::string name_;
+  std::thread stderr_thread_;
+  int port_ = 0;
+  uint64_t memory_ = 0;
+  int64_t n_ctx_ = 0;
+  std::mutex mu_;
+  bool exited_ = false;
+  int exit_status_ = 0;
+  std::string last_error_;
+};
+
+class ProcessRunnerFactory final : public RunnerFactory {
+ public:
+  explicit ProcessRunnerFactory(ProcessRunnerOptions o) : opt_(std::move(o)) {}
+
+  Result<std::unique_ptr<Runner>> start(const LoadSpec& spec) override {
+    CRIA_ASSIGN_OR_RETURN(Child child, spawn(runner_args(opt_, spec)));
+    auto runner = std::make_unique<ProcessRunner>(child, spec.name);
+    CRIA_RETURN_IF_ERROR(runner->wait_ready(opt_.load_timeout));
+    log::info("loaded {} ({} MiB)", spec.name, runner->memory_bytes() >> 20);
+    return std::unique_ptr<Runner>(std::move(runner));
+  }
+
+ private:
+  ProcessRunnerOptions opt_;
+};
+
+}  // namespace
+
+std::unique_ptr<RunnerFactory> make_process_runner_factory(ProcessRunnerOptions options) {
+  return std::make_unique<ProcessRunnerFactory>(std::move(options));
+}
+
+}  // namespace cria::sched

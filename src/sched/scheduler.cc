@@ -1,0 +1,231 @@
+#include "sched/scheduler.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+
+namespace cria::sched {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+using SysClock = std::chrono::system_clock;
+}  // namespace
+
+struct Lease::Slot {
+  LoadSpec spec;
+  std::unique_ptr<Runner> runner;
+  bool loading = true;
+  int refs = 0;
+  bool unload_requested = false;
+  Nanos keep_alive{0};
+  Clock::time_point expires = Clock::time_point::max();
+  SysClock::time_point expires_wall = SysClock::time_point::max();
+};
+
+bool LoadSpec::same_load(const LoadSpec& o) const {
+  return model_path == o.model_path && options.num_ctx == o.options.num_ctx &&
+         options.num_batch == o.options.num_batch && options.num_thread == o.options.num_thread &&
+         options.use_mmap == o.options.use_mmap;
+}
+
+Lease::~Lease() {
+  sched_.release(slot_, keep_alive_, failed_);
+}
+
+Scheduler::Scheduler(SchedOptions options, std::unique_ptr<RunnerFactory> factory)
+    : opt_(options), factory_(std::move(factory)) {
+  if (opt_.max_loaded_models <= 0) opt_.max_loaded_models = 3;
+  reaper_ = std::thread([this] { reap_loop(); });
+}
+
+Scheduler::~Scheduler() {
+  stop();
+}
+
+void Scheduler::stop() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_ && !reaper_.joinable()) return;
+    stopping_ = true;
+    changed_.notify_all();
+  }
+  if (reaper_.joinable()) reaper_.join();
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!slots_.empty()) drop(slots_.front());
+}
+
+std::shared_ptr<Lease::Slot> Scheduler::find(const std::string& name) {
+  for (auto& s : slots_)
+    if (s->spec.name == name) return s;
+  return nullptr;
+}
+
+void Scheduler::drop(const std::shared_ptr<Slot>& slot) {
+  slots_.remove(slot);
+  if (slot->runner) log::info("unloading {}", slot->spec.name);
+  slot->runner.reset();
+  changed_.notify_all();
+}
+
+bool Scheduler::make_room(std::unique_lock<std::mutex>&) {
+  if (static_cast<int>(slots_.size()) < opt_.max_loaded_models) return true;
+  for (auto it = slots_.rbegin(); it != slots_.rend(); ++it) {
+    if (!(*it)->loading && (*it)->refs == 0) {
+      drop(*it);
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<std::shared_ptr<Lease::Slot>> Scheduler::load(std::unique_lock<std::mutex>& lock,
+                                                     const LoadSpec& spec) {
+  auto slot = std::make_shared<Slot>();
+  slot->spec = spec;
+  slots_.push_front(slot);
+  lock.unlock();
+  log::info("loading {} from {} (num_ctx {})", spec.name, spec.model_path, spec.options.num_ctx);
+  auto runner = factory_->start(spec);
+  lock.lock();
+  slot->loading = false;
+  changed_.notify_all();
+  if (!runner.ok()) {
+    slots_.remove(slot);
+    return std::move(runner).error();
+  }
+  slot->runner = std::move(runner).value();
+  return slot;
+}
+
+Result<std::unique_ptr<Lease>> Scheduler::acquire(const LoadSpec& spec,
+                                                  std::optional<Nanos> keep_alive) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (pending_ >= opt_.max_queue) {
+    return make_error(Errc::kUnavailable,
+                      "server busy, please try again.  maximum pending requests exceeded");
+  }
+  ++pending_;
+  struct Pending {
+    int& n;
+    ~Pending() { --n; }
+  } pending{pending_};
+  const Nanos keep = keep_alive.value_or(opt_.default_keep_alive);
+  Nanos load_time{0};
+  for (;;) {
+    if (stopping_) return make_error(Errc::kUnavailable, "the server is shutting down");
+    auto slot = find(spec.name);
+    if (slot && slot->loading) {
+      changed_.wait(lock);
+      continue;
+    }
+    if (slot && (!slot->spec.same_load(spec) || !slot->runner->alive())) {
+      if (slot->refs == 0) {
+        drop(slot);
+      } else {
+        slot->unload_requested = true;
+        changed_.wait(lock);
+      }
+      continue;
+    }
+    if (slot) {
+      ++slot->refs;
+      slot->unload_requested = false;
+      slot->keep_alive = keep;
+      slot->expires = Clock::time_point::max();
+      slots_.remove(slot);
+      slots_.push_front(slot);
+      return std::unique_ptr<Lease>(new Lease(*this, slot, slot->runner.get(), keep, load_time));
+    }
+    if (!make_room(lock)) {
+      changed_.wait(lock);
+      continue;
+    }
+    auto t0 = Clock::now();
+    CRIA_ASSIGN_OR_RETURN(auto loaded, load(lock, spec));
+    load_time = Clock::now() - t0;
+    (void)loaded;  // picked up by find() on the next turn
+  }
+}
+
+void Scheduler::release(const std::shared_ptr<Slot>& slot, Nanos keep_alive, bool failed) {
+  std::unique_lock<std::mutex> lock(mu_);
+  --slot->refs;
+  if (failed || (slot->runner && !slot->runner->alive())) slot->unload_requested = true;
+  if (slot->refs == 0) {
+    if (slot->unload_requested || keep_alive.count() == 0) {
+      drop(slot);
+      return;
+    }
+    if (keep_alive == kForever) {
+      slot->expires = Clock::time_point::max();
+      slot->expires_wall = SysClock::time_point::max();
+    } else {
+      slot->expires = Clock::now() + keep_alive;
+      slot->expires_wall =
+          SysClock::now() + std::chrono::duration_cast<SysClock::duration>(keep_alive);
+    }
+  }
+  changed_.notify_all();
+}
+
+bool Scheduler::unload(const std::string& name) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto slot = find(name);
+  if (!slot) return false;
+  if (slot->refs == 0 && !slot->loading) {
+    drop(slot);
+  } else {
+    slot->unload_requested = true;
+  }
+  return true;
+}
+
+std::vector<RunningModel> Scheduler::running() {
+  std::unique_lock<std::mutex> lock(mu_);
+  std::vector<RunningModel> out;
+  for (const auto& s : slots_) {
+    if (s->loading || !s->runner) continue;
+    RunningModel m{s->spec.name,
+                   s->spec.digest,
+                   s->spec.model_path,
+                   s->runner->memory_bytes(),
+                   s->runner->context_length(),
+                   s->expires_wall,
+                   false};
+    if (s->refs > 0) {
+      m.forever = s->keep_alive == kForever;
+      if (!m.forever)
+        m.expires_at =
+            SysClock::now() + std::chrono::duration_cast<SysClock::duration>(s->keep_alive);
+    } else {
+      m.forever = s->expires == Clock::time_point::max();
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
+void Scheduler::reap_loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    auto next = Clock::time_point::max();
+    auto now = Clock::now();
+    std::vector<std::shared_ptr<Slot>> expired;
+    for (auto& s : slots_) {
+      if (s->loading || s->refs > 0) continue;
+      if (s->expires <= now) {
+        expired.push_back(s);
+      } else {
+        next = std::min(next, s->expires);
+      }
+    }
+    for (auto& s : expired) drop(s);
+    if (next == Clock::time_point::max()) {
+      changed_.wait(lock);
+    } else {
+      changed_.wait_until(lock, next);
+    }
+  }
+}
+
+}  // namespace cria::sched

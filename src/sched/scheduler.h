@@ -1,0 +1,105 @@
+// The loaded-model table: which runners are loaded, who is using them, when they
+// expire (keep_alive), the bound on waiting requests (OLLAMA_MAX_QUEUE -> 503)
+// and on loaded models (OLLAMA_MAX_LOADED_MODELS; the least recently used idle
+// runner is evicted first). Runners come from a RunnerFactory, so tests use fakes.
+//
+//   auto lease = sched.acquire(spec, keep_alive);      // loads the model if needed
+//   lease->runner().complete(request, on_chunk);
+//   // the lease's destructor starts the keep_alive timer (0: unload now)
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/duration.h"
+#include "sched/runner.h"
+
+namespace cria::sched {
+
+struct SchedOptions {
+  int max_queue = 512;
+  int max_loaded_models = 3;
+  Nanos default_keep_alive = std::chrono::minutes(5);
+};
+
+// A loaded model, as /api/ps shows it.
+struct RunningModel {
+  std::string name;
+  std::string digest;
+  std::string model_path;
+  uint64_t size = 0;
+  int64_t context_length = 0;
+  std::chrono::system_clock::time_point expires_at;  // max() while in use or forever
+  bool forever = false;
+};
+
+class Scheduler;
+
+class Lease {
+ public:
+  Lease(Lease&&) = delete;
+  ~Lease();
+  Runner& runner() { return *runner_; }
+  // Load time of this request (0 when the model was already loaded).
+  Nanos load_duration() const { return load_; }
+  // Marks the runner broken (it died): it is unloaded when the lease ends.
+  void mark_failed() { failed_ = true; }
+
+ private:
+  friend class Scheduler;
+  struct Slot;
+  Lease(Scheduler& s, std::shared_ptr<Slot> slot, Runner* r, Nanos keep_alive, Nanos load)
+      : sched_(s), slot_(std::move(slot)), runner_(r), keep_alive_(keep_alive), load_(load) {}
+
+  Scheduler& sched_;
+  std::shared_ptr<Slot> slot_;
+  Runner* runner_;
+  Nanos keep_alive_;
+  Nanos load_;
+  bool failed_ = false;
+};
+
+class Scheduler {
+ public:
+  Scheduler(SchedOptions options, std::unique_ptr<RunnerFactory> factory);
+  ~Scheduler();
+
+  // A runner for spec, loading it (and evicting idle ones) when needed.
+  // keep_alive unset: the default. Errors: queue full (kUnavailable: 503), load failure.
+  Result<std::unique_ptr<Lease>> acquire(const LoadSpec& spec, std::optional<Nanos> keep_alive);
+  // Unloads the model now if idle, or when its current requests end. False if not loaded.
+  bool unload(const std::string& name);
+  std::vector<RunningModel> running();
+  // Unloads everything (at shutdown).
+  void stop();
+
+ private:
+  friend class Lease;
+  using Slot = Lease::Slot;
+
+  void release(const std::shared_ptr<Slot>& slot, Nanos keep_alive, bool failed);
+  std::shared_ptr<Slot> find(const std::string& name);
+  // With the lock held: frees a place for one more model, or returns false.
+  bool make_room(std::unique_lock<std::mutex>& lock);
+  Result<std::shared_ptr<Slot>> load(std::unique_lock<std::mutex>& lock, const LoadSpec& spec);
+  void reap_loop();
+  void drop(const std::shared_ptr<Slot>& slot);
+
+  SchedOptions opt_;
+  std::unique_ptr<RunnerFactory> factory_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::list<std::shared_ptr<Slot>> slots_;  // most recently used first
+  int pending_ = 0;
+  int loading_ = 0;
+  bool stopping_ = false;
+  std::thread reaper_;
+};
+
+}  // namespace cria::sched
