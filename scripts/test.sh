@@ -12,6 +12,8 @@ jobs="${CRIA_JOBS:-$(nproc)}"
 
 ensure_packages "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 scripts/fetch-ggml.sh
+log "npm packages of the end-to-end tests (the official ollama client)"
+npm ci --prefix tests/e2e/node --no-audit --no-fund --loglevel=error
 
 log "style: clang-format --dry-run --Werror on every tracked C++ file"
 if git rev-parse --git-dir >/dev/null 2>&1; then

@@ -9,6 +9,12 @@ namespace cria::sched {
 namespace {
 using Clock = std::chrono::steady_clock;
 using SysClock = std::chrono::system_clock;
+
+// kForever, or a keep_alive so long that now + keep_alive would overflow the clocks.
+bool lasts_forever(Nanos keep_alive) {
+  return keep_alive >= Clock::time_point::max() - Clock::now() ||
+         keep_alive >= SysClock::time_point::max() - SysClock::now();
+}
 }  // namespace
 
 struct Lease::Slot {
@@ -60,7 +66,7 @@ std::shared_ptr<Lease::Slot> Scheduler::find(const std::string& name) {
   return nullptr;
 }
 
-void Scheduler::drop(const std::shared_ptr<Slot>& slot) {
+void Scheduler::drop(std::shared_ptr<Slot> slot) {
   slots_.remove(slot);
   if (slot->runner) log::info("unloading {}", slot->spec.name);
   slot->runner.reset();
@@ -156,7 +162,7 @@ void Scheduler::release(const std::shared_ptr<Slot>& slot, Nanos keep_alive, boo
       drop(slot);
       return;
     }
-    if (keep_alive == kForever) {
+    if (lasts_forever(keep_alive)) {
       slot->expires = Clock::time_point::max();
       slot->expires_wall = SysClock::time_point::max();
     } else {
@@ -193,7 +199,7 @@ std::vector<RunningModel> Scheduler::running() {
                    s->expires_wall,
                    false};
     if (s->refs > 0) {
-      m.forever = s->keep_alive == kForever;
+      m.forever = lasts_forever(s->keep_alive);
       if (!m.forever)
         m.expires_at =
             SysClock::now() + std::chrono::duration_cast<SysClock::duration>(s->keep_alive);

@@ -89,7 +89,8 @@ class Scheduler {
   bool make_room(std::unique_lock<std::mutex>& lock);
   Result<std::shared_ptr<Slot>> load(std::unique_lock<std::mutex>& lock, const LoadSpec& spec);
   void reap_loop();
-  void drop(const std::shared_ptr<Slot>& slot);
+  // By value: callers pass references into slots_, which drop() erases.
+  void drop(std::shared_ptr<Slot> slot);
 
   SchedOptions opt_;
   std::unique_ptr<RunnerFactory> factory_;

@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include <fmt/core.h>
+
 namespace cria::server {
 
 int http_status(Errc code) {
@@ -33,6 +35,11 @@ void reply_error(httplib::Response& res, int status, const std::string& message)
 
 Result<Json> parse_body(const httplib::Request& req) {
   if (req.body.empty()) return make_error(Errc::kInvalidArgument, "missing request body");
+  if (req.body.size() > kMaxJsonBody) {
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("the request body is {} bytes; the limit is {} bytes",
+                                  req.body.size(), kMaxJsonBody));
+  }
   Json body = Json::parse(req.body, nullptr, false);
   if (body.is_discarded())
     return make_error(Errc::kInvalidArgument, "invalid JSON in the request body");

@@ -21,6 +21,9 @@ void reply_json(httplib::Response& res, int status, const Json& body);
 void reply_error(httplib::Response& res, const Error& error);
 void reply_error(httplib::Response& res, int status, const std::string& message);
 
+// The largest JSON request body accepted (a prompt of tens of megabytes).
+inline constexpr size_t kMaxJsonBody = 64u << 20;
+
 // Parses the body as a JSON object; a 400 error otherwise.
 Result<Json> parse_body(const httplib::Request& req);
 

@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <limits>
+
 #include <httplib.h>
 
 #include "base/log.h"
@@ -113,6 +115,8 @@ Server::Server(const Config& config, std::unique_ptr<sched::RunnerFactory> facto
   impl_->http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
     log::debug("{} {} {}", req.method, req.path, res.status);
   });
+  // Blob uploads are streamed and may be many gigabytes; JSON bodies are capped in parse_body.
+  impl_->http.set_payload_max_length(std::numeric_limits<size_t>::max());
   routes(impl_->http, app);
 }
 
