@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -78,6 +79,8 @@ class Repl {
 
 void Repl::history(const std::string& line) {
   if (nohistory_ || config_.nohistory || config_.home.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(config_.home + "/.ollama", ec);
   std::ofstream(config_.home + "/.ollama/history", std::ios::app) << line << "\n";
 }
 
