@@ -132,6 +132,16 @@ test('create from an uploaded GGUF', async () => {
   for await (const p of stream) statuses.push(p.status);
   assert.equal(statuses.at(-1), 'success');
   assert.ok(statuses.includes('writing manifest'));
+  const q = await client.create({ model: 'stories-q8', from: 'stories', quantize: 'q8_0' });
+  assert.equal(q.status, 'success');
+  const m = (await client.list()).models.find((x) => x.name === 'stories-q8:latest');
+  assert.equal(m.details.quantization_level, 'Q8_0');
+  assert.ok(m.size < 600000, `a Q8_0 copy is smaller (${m.size})`);
+  const g = await client.generate({ model: 'stories-q8', prompt: 'Once upon a time', options: { num_predict: 8 } });
+  assert.equal(g.eval_count, 8);
+  await client.delete({ model: 'stories-q8' });
+  await assert.rejects(client.create({ model: 'bad', from: 'stories', quantize: 'q9_9' }),
+    (e) => e.status_code === 400 && /q4_K_M/.test(e.error));
 });
 
 test('list and show', async () => {
@@ -264,4 +274,43 @@ test('a client that goes away stops its generation', async () => {
   // The runner is free again: a short request completes.
   const g = await client.generate({ model: 'stories', prompt: 'Once', options: { num_predict: 3, num_ctx: 256 } });
   assert.equal(g.eval_count, 3);
+});
+
+function runnerPids() {
+  const pids = [];
+  for (const tid of readdirSync(`/proc/${server.pid}/task`)) {
+    const kids = readFileSync(`/proc/${server.pid}/task/${tid}/children`, 'utf8').trim();
+    if (kids) pids.push(...kids.split(/\s+/).map(Number));
+  }
+  return pids;
+}
+
+test('a killed runner fails its request with a message; the next request starts a new one', async () => {
+  const stream = await client.generate({ model: 'stories', prompt: 'Once', stream: true, options: { num_predict: -1, num_ctx: 256 } });
+  let n = 0, error;
+  try {
+    for await (const part of stream) {
+      if (++n === 2) {
+        const pids = runnerPids();
+        assert.equal(pids.length, 1, 'one runner child');
+        process.kill(pids[0], 'SIGKILL');
+      }
+    }
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error, 'the stream ends with an error');
+  assert.match(String(error.message ?? error.error), /runner/);
+  const g = await client.generate({ model: 'stories', prompt: 'Once', options: { num_predict: 3, num_ctx: 256 } });
+  assert.equal(g.eval_count, 3);
+});
+
+test('CORS: built-in origins are allowed, others refused', async () => {
+  const ok = await fetch(base + '/api/tags', { headers: { Origin: 'http://localhost:3000' } });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.headers.get('access-control-allow-origin'), 'http://localhost:3000');
+  const pre = await fetch(base + '/api/chat', { method: 'OPTIONS', headers: { Origin: 'app://obsidian.md', 'Access-Control-Request-Method': 'POST' } });
+  assert.equal(pre.status, 204);
+  const bad = await fetch(base + '/api/tags', { headers: { Origin: 'https://evil.example' } });
+  assert.equal(bad.status, 403);
 });
