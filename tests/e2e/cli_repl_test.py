@@ -162,11 +162,27 @@ class CliTest(unittest.TestCase):
         p.expect(r">>> ")
         p.send("/show system\n")
         p.expect(r"You tell stories\.")
+        # Ctrl+C stops an endless answer and returns to the prompt.
+        p.send("/set parameter num_predict -1\n")
+        p.expect(r"Set parameter 'num_predict' to '-1'")
+        p.send("Once upon a time\n")
+        p.expect(r"\w+ \w+ \w+")
+        p.send("\x03")
+        p.expect(r">>> ", timeout=20)
+        p.send("/set parameter num_predict 8\n")
+        p.expect(r"Set parameter 'num_predict' to '8'")
+        p.send("/save mystory\n")
+        p.expect(r"Created new model 'mystory'")
+        p.send("/load mystory\n")
+        p.expect(r"Loading model 'mystory'")
         p.send("/bye\n")
         self.assertEqual(p.wait(), 0)
         history = os.path.join(self.home, ".ollama", "history")
         with open(history) as f:
             self.assertIn("Once upon a time", f.read())
+        self.assertIn("mystory:latest", self.cria("list").stdout)
+        r = self.cria("show", "mystory", "--parameters")
+        self.assertRegex(r.stdout, r"num_predict\s+8")
 
     def test_4_cp_rm(self):
         self.assertEqual(self.cria("cp", "stories", "tales").returncode, 0)
