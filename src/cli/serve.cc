@@ -66,7 +66,8 @@ int cmd_serve(const Config& config, const Args& args) {
 
 int cmd_runner(const Config& config, const Args& args) {
   constexpr const char* kUsage =
-      "cria runner --model PATH [--port 0] [--ctx 4096] [--batch 512] [--threads N] [--no-mmap]";
+      "cria runner --model PATH [--port 0] [--ctx 4096] [--batch 512] [--parallel 1] [--threads N] "
+      "[--no-mmap]";
   runner::RunnerOptions o;
   o.context = context_options(config);
   Flags f(args);
@@ -85,6 +86,11 @@ int cmd_runner(const Config& config, const Args& args) {
       auto n = parse_int("--batch", *b);
       if (!n.ok()) return fail(n.error());
       o.context.n_batch = static_cast<int32_t>(*n);
+    } else if (auto par = f.take("--parallel")) {
+      auto n = parse_int("--parallel", *par);
+      if (!n.ok()) return fail(n.error());
+      if (*n < 1 || *n > 256) return usage_error("--parallel must be from 1 to 256", kUsage);
+      o.parallel = static_cast<int>(*n);
     } else if (auto t = f.take("--threads")) {
       auto n = parse_int("--threads", *t);
       if (!n.ok()) return fail(n.error());

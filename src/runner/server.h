@@ -19,7 +19,8 @@ namespace cria::runner {
 
 struct RunnerOptions {
   std::string model_path;
-  int port = 0;  // 0: any free port
+  int port = 0;      // 0: any free port
+  int parallel = 1;  // sequences served at once, each with context.n_ctx positions
   engine::ContextOptions context;
 };
 

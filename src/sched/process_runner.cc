@@ -35,7 +35,9 @@ std::vector<std::string> runner_args(const ProcessRunnerOptions& po, const LoadS
                                    "--ctx",
                                    std::to_string(spec.options.num_ctx),
                                    "--batch",
-                                   std::to_string(spec.options.num_batch)};
+                                   std::to_string(spec.options.num_batch),
+                                   "--parallel",
+                                   std::to_string(spec.num_parallel)};
   if (spec.options.num_thread > 0) {
     args.push_back("--threads");
     args.push_back(std::to_string(spec.options.num_thread));

@@ -20,6 +20,7 @@ struct LoadSpec {
   std::string model_path;  // the GGUF file
   std::string digest;      // the manifest digest, shown by /api/ps
   api::Options options;    // num_ctx, num_batch, num_thread, use_mmap matter here
+  int num_parallel = 1;    // sequences served at once (OLLAMA_NUM_PARALLEL); num_ctx each
 
   // Whether a runner loaded for `other` can serve this spec without a reload.
   bool same_load(const LoadSpec& other) const;

@@ -31,7 +31,7 @@ struct Lease::Slot {
 bool LoadSpec::same_load(const LoadSpec& o) const {
   return model_path == o.model_path && options.num_ctx == o.options.num_ctx &&
          options.num_batch == o.options.num_batch && options.num_thread == o.options.num_thread &&
-         options.use_mmap == o.options.use_mmap;
+         options.use_mmap == o.options.use_mmap && num_parallel == o.num_parallel;
 }
 
 Lease::~Lease() {

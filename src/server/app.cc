@@ -71,12 +71,13 @@ Result<api::Options> request_options(const App& app, const store::Model& model,
 }
 
 sched::LoadSpec load_spec(const store::Model& model, const std::string& name,
-                          const api::Options& options) {
+                          const api::Options& options, int num_parallel) {
   sched::LoadSpec s;
   s.name = name;
   s.model_path = model.model_path;
   s.digest = model.digest;
   s.options = options;
+  s.num_parallel = num_parallel;
   return s;
 }
 

@@ -34,6 +34,6 @@ Result<api::Options> request_options(const App& app, const store::Model& model,
 
 // What the scheduler loads for this model and these options.
 sched::LoadSpec load_spec(const store::Model& model, const std::string& name,
-                          const api::Options& options);
+                          const api::Options& options, int num_parallel);
 
 }  // namespace cria::server

@@ -31,8 +31,9 @@ Result<Prepared> prepare(App& app, const api::CommonRequest& r) {
 }
 
 Status acquire(App& app, Prepared& p, const api::CommonRequest& r) {
-  CRIA_ASSIGN_OR_RETURN(
-      p.lease, app.sched.acquire(load_spec(p.model, p.model.short_name, p.options), r.keep_alive));
+  CRIA_ASSIGN_OR_RETURN(p.lease, app.sched.acquire(load_spec(p.model, p.model.short_name, p.options,
+                                                             app.config.num_parallel),
+                                                   r.keep_alive));
   return {};
 }
 

@@ -17,6 +17,8 @@ namespace cria::server {
 
 namespace {
 
+constexpr size_t kHttpThreads = 64;
+
 constexpr const char* kAllowHeaders =
     "Authorization, Content-Type, User-Agent, Accept, X-Requested-With, OpenAI-Beta, "
     "x-stainless-arch, x-stainless-async, x-stainless-custom-poll-interval, "
@@ -115,6 +117,9 @@ Server::Server(const Config& config, std::unique_ptr<sched::RunnerFactory> facto
   impl_->http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
     log::debug("{} {} {}", req.method, req.path, res.status);
   });
+  // Streaming requests hold a thread each for their whole answer; requests beyond
+  // these wait in the pool's queue (the scheduler bounds the requests it accepts).
+  impl_->http.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
   // Blob uploads are streamed and may be many gigabytes; JSON bodies are capped in parse_body.
   impl_->http.set_payload_max_length(std::numeric_limits<size_t>::max());
   routes(impl_->http, app);
