@@ -7,7 +7,7 @@
 
 #include "api/types.h"
 #include "base/log.h"
-#include "runner/session.h"
+#include "runner/batcher.h"
 
 namespace cria::runner {
 
@@ -60,7 +60,7 @@ bool write_line(httplib::DataSink& sink, const Json& j) {
 
 class Routes {
  public:
-  explicit Routes(Session& s) : session_(s) {}
+  explicit Routes(Batcher& b) : batcher_(b) {}
 
   void install(httplib::Server& server) {
     server.Get("/health", [this](const httplib::Request&, httplib::Response& res) { health(res); });
@@ -77,10 +77,10 @@ class Routes {
 
  private:
   void health(httplib::Response& res) {
-    auto total = session_.context().memory().total();
+    auto total = batcher_.context().memory().total();
     reply(res, 200,
           Json{{"status", "ok"},
-               {"n_ctx", session_.context().options().n_ctx},
+               {"n_ctx", batcher_.n_ctx_per_seq()},
                {"memory",
                 {{"total", total.total()},
                  {"weights", total.weights},
@@ -93,7 +93,7 @@ class Routes {
     if (!body.ok()) return reply(res, 400, api::error_json(body.error().message));
     std::string text = body->value("content", "");
     bool add_special = body->value("add_special", true);
-    reply(res, 200, Json{{"tokens", session_.tokenize(text, add_special)}});
+    reply(res, 200, Json{{"tokens", batcher_.tokenize(text, add_special)}});
   }
 
   void detokenize(const httplib::Request& req, httplib::Response& res) {
@@ -102,7 +102,7 @@ class Routes {
     std::vector<int32_t> ids;
     for (const Json& t : body->value("tokens", Json::array()))
       if (t.is_number_integer()) ids.push_back(t.get<int32_t>());
-    reply(res, 200, Json{{"content", session_.detokenize(ids)}});
+    reply(res, 200, Json{{"content", batcher_.detokenize(ids)}});
   }
 
   void completion(const httplib::Request& req, httplib::Response& res) {
@@ -110,44 +110,56 @@ class Routes {
     if (!body.ok()) return reply(res, 400, api::error_json(body.error().message));
     auto params = completion_params(*body);
     if (!params.ok()) return reply(res, 400, api::error_json(params.error().message));
-    auto shared = std::make_shared<CompletionParams>(std::move(params).value());
+    auto job = std::make_shared<Job>(std::move(params).value());
     res.set_chunked_content_provider("application/x-ndjson",
-                                     [this, shared](size_t, httplib::DataSink& sink) {
-                                       generate(*shared, sink);
+                                     [this, job](size_t, httplib::DataSink& sink) {
+                                       stream(job, sink);
                                        sink.done();
                                        return true;
                                      });
   }
 
-  void generate(const CompletionParams& p, httplib::DataSink& sink) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto emit = [&](std::string_view piece) {
-      if (piece.empty()) return sink.is_writable();
-      return write_line(sink, Json{{"content", std::string(piece)}});
-    };
-    auto result = session_.complete(p, emit);
-    if (!result.ok()) {
-      log::warn("completion failed: {}", result.error().message);
-      write_line(sink, api::error_json(result.error().message));
-      return;
+  // Submits the job once the client is listening, then writes its events until the end;
+  // a failed write (the client went away) cancels it.
+  void stream(const std::shared_ptr<Job>& job, httplib::DataSink& sink) {
+    job->tokens = batcher_.prompt_tokens(job->params);
+    batcher_.submit(job);
+    for (;;) {
+      Event e = job->pop();
+      if (auto* piece = std::get_if<Piece>(&e)) {
+        if (!write_line(sink, Json{{"content", piece->text}})) {
+          job->cancelled = true;
+          return;
+        }
+      } else if (auto* done = std::get_if<CompletionResult>(&e)) {
+        write_line(sink, done_json(*done));
+        return;
+      } else {
+        const Error& err = std::get<Error>(e);
+        log::warn("completion failed: {}", err.message);
+        write_line(sink, api::error_json(err.message));
+        return;
+      }
     }
-    if (!result->done_reason.empty()) write_line(sink, done_json(*result));
   }
 
-  Session& session_;
-  std::mutex mu_;
+  Batcher& batcher_;
 };
 
 }  // namespace
 
 int serve(const RunnerOptions& options) {
-  auto session = Session::load(options.model_path, options.context);
-  if (!session.ok()) {
-    std::fprintf(stderr, "Error: %s\n", session.error().message.c_str());
+  auto batcher = Batcher::load(
+      {.model_path = options.model_path, .context = options.context, .parallel = options.parallel});
+  if (!batcher.ok()) {
+    std::fprintf(stderr, "Error: %s\n", batcher.error().message.c_str());
     return 1;
   }
   httplib::Server server;
-  Routes routes(**session);
+  // One thread per streaming completion, plus a few for health and tokenize calls.
+  const int threads = options.parallel + 4;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  Routes routes(**batcher);
   routes.install(server);
   int port = options.port;
   if (port == 0) {
