@@ -16,11 +16,12 @@ using api::Json;
 
 // What to load: a model file with its load-time options.
 struct LoadSpec {
-  std::string name;        // the model name requests use ("llama3:latest")
-  std::string model_path;  // the GGUF file
-  std::string digest;      // the manifest digest, shown by /api/ps
-  api::Options options;    // num_ctx, num_batch, num_thread, use_mmap matter here
-  int num_parallel = 1;    // sequences served at once (OLLAMA_NUM_PARALLEL); num_ctx each
+  std::string name;              // the model name requests use ("llama3:latest")
+  std::string model_path;        // the GGUF file
+  std::string digest;            // the manifest digest, shown by /api/ps
+  api::Options options;          // num_ctx, num_batch, num_thread, use_mmap matter here
+  int num_parallel = 1;          // sequences served at once (OLLAMA_NUM_PARALLEL); num_ctx each
+  uint64_t estimated_bytes = 0;  // memory the loaded model needs; 0 = unknown (no check)
 
   // Whether a runner loaded for `other` can serve this spec without a reload.
   bool same_load(const LoadSpec& other) const;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/core.h>
+
 #include "base/log.h"
 
 namespace cria::sched {
@@ -73,15 +75,52 @@ void Scheduler::drop(std::shared_ptr<Slot> slot) {
   changed_.notify_all();
 }
 
-bool Scheduler::make_room(std::unique_lock<std::mutex>&) {
-  if (static_cast<int>(slots_.size()) < opt_.max_loaded_models) return true;
+std::shared_ptr<Lease::Slot> Scheduler::pick_victim() const {
+  // From the least recently used end, so that a tie goes to the older runner.
+  std::shared_ptr<Slot> best;
   for (auto it = slots_.rbegin(); it != slots_.rend(); ++it) {
-    if (!(*it)->loading && (*it)->refs == 0) {
-      drop(*it);
-      return true;
-    }
+    const auto& s = *it;
+    if (s->loading || s->refs > 0) continue;
+    if (!s->runner || !s->runner->alive()) return s;  // dead: nothing to lose
+    if (!best || s->expires < best->expires) best = s;
   }
-  return false;
+  return best;
+}
+
+bool Scheduler::make_slot_room() {
+  while (static_cast<int>(slots_.size()) >= opt_.max_loaded_models) {
+    auto victim = pick_victim();
+    if (!victim) return false;
+    log::info("unloading {} to stay within {} loaded models", victim->spec.name,
+              opt_.max_loaded_models);
+    drop(victim);
+  }
+  return true;
+}
+
+Result<bool> Scheduler::make_memory_room(const LoadSpec& spec) {
+  const uint64_t need = spec.estimated_bytes;
+  if (need == 0 || !opt_.free_memory) return true;
+  for (;;) {
+    const uint64_t free = opt_.free_memory();  // re-read: an unload gives memory back
+    if (free == 0 || need <= free) return true;
+    if (auto victim = pick_victim()) {
+      log::info("unloading {} ({}) to make room for {} ({}, {} available)", victim->spec.name,
+                human_bytes_binary(victim->runner ? victim->runner->memory_bytes() : 0), spec.name,
+                human_bytes_binary(need), human_bytes_binary(free));
+      drop(victim);
+      continue;
+    }
+    if (!slots_.empty()) return false;  // busy runners hold memory until their requests end
+    return make_error(Errc::kOutOfMemory,
+                      fmt::format("model requires more system memory ({}) than is available ({})",
+                                  human_bytes_binary(need), human_bytes_binary(free)));
+  }
+}
+
+Result<bool> Scheduler::make_room(const LoadSpec& spec) {
+  if (!make_slot_room()) return false;
+  return make_memory_room(spec);
 }
 
 Result<std::shared_ptr<Lease::Slot>> Scheduler::load(std::unique_lock<std::mutex>& lock,
@@ -89,10 +128,12 @@ Result<std::shared_ptr<Lease::Slot>> Scheduler::load(std::unique_lock<std::mutex
   auto slot = std::make_shared<Slot>();
   slot->spec = spec;
   slots_.push_front(slot);
+  ++loading_;
   lock.unlock();
   log::info("loading {} from {} (num_ctx {})", spec.name, spec.model_path, spec.options.num_ctx);
   auto runner = factory_->start(spec);
   lock.lock();
+  --loading_;
   slot->loading = false;
   changed_.notify_all();
   if (!runner.ok()) {
@@ -103,10 +144,18 @@ Result<std::shared_ptr<Lease::Slot>> Scheduler::load(std::unique_lock<std::mutex
   return slot;
 }
 
+int Scheduler::waiting() const {
+  // Requests not yet scheduled, and leases beyond what their runner serves at once
+  // (those wait inside the runner for a free sequence).
+  int n = pending_;
+  for (const auto& s : slots_) n += std::max(0, s->refs - std::max(1, s->spec.num_parallel));
+  return n;
+}
+
 Result<std::unique_ptr<Lease>> Scheduler::acquire(const LoadSpec& spec,
                                                   std::optional<Nanos> keep_alive) {
   std::unique_lock<std::mutex> lock(mu_);
-  if (pending_ >= opt_.max_queue) {
+  if (waiting() >= opt_.max_queue) {
     return make_error(Errc::kUnavailable,
                       "server busy, please try again.  maximum pending requests exceeded");
   }
@@ -142,7 +191,12 @@ Result<std::unique_ptr<Lease>> Scheduler::acquire(const LoadSpec& spec,
       slots_.push_front(slot);
       return std::unique_ptr<Lease>(new Lease(*this, slot, slot->runner.get(), keep, load_time));
     }
-    if (!make_room(lock)) {
+    if (loading_ > 0) {  // one load at a time: its memory use is not known until it ends
+      changed_.wait(lock);
+      continue;
+    }
+    CRIA_ASSIGN_OR_RETURN(bool room, make_room(spec));
+    if (!room) {
       changed_.wait(lock);
       continue;
     }

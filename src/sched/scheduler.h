@@ -1,7 +1,14 @@
 // The loaded-model table: which runners are loaded, who is using them, when they
-// expire (keep_alive), the bound on waiting requests (OLLAMA_MAX_QUEUE -> 503)
-// and on loaded models (OLLAMA_MAX_LOADED_MODELS; the least recently used idle
-// runner is evicted first). Runners come from a RunnerFactory, so tests use fakes.
+// expire (keep_alive), the bound on waiting requests (OLLAMA_MAX_QUEUE -> 503:
+// requests not yet scheduled plus leases beyond a runner's num_parallel sequences)
+// and on loaded models (OLLAMA_MAX_LOADED_MODELS). Runners come from a
+// RunnerFactory, so tests use fakes.
+//
+// Loading rules: one load at a time (requests for loaded models are served
+// meanwhile); a model needing room (a model slot, or memory for its
+// estimated_bytes) evicts idle runners only, the one whose keep_alive expires
+// soonest first (ties: least recently used); if that is not enough it waits for
+// busy runners to finish, and fails with kOutOfMemory once nothing else is loaded.
 //
 //   auto lease = sched.acquire(spec, keep_alive);      // loads the model if needed
 //   lease->runner().complete(request, on_chunk);
@@ -10,6 +17,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -18,14 +27,18 @@
 #include <vector>
 
 #include "base/duration.h"
+#include "sched/memory.h"
 #include "sched/runner.h"
 
 namespace cria::sched {
 
 struct SchedOptions {
   int max_queue = 512;
-  int max_loaded_models = 3;
+  int max_loaded_models = 3;  // <= 0: 3
   Nanos default_keep_alive = std::chrono::minutes(5);
+  // Free memory in bytes, read before each load and after each unload; 0 = unknown.
+  // Called with the scheduler's lock held: it must not call back into the scheduler.
+  std::function<uint64_t()> free_memory = available_memory;
 };
 
 // A loaded model, as /api/ps shows it.
@@ -85,10 +98,17 @@ class Scheduler {
 
   void release(const std::shared_ptr<Slot>& slot, Nanos keep_alive, bool failed);
   std::shared_ptr<Slot> find(const std::string& name);
-  // With the lock held: frees a place for one more model, or returns false.
-  bool make_room(std::unique_lock<std::mutex>& lock);
+  // The idle runner to evict first, or null when every runner is busy or loading.
+  std::shared_ptr<Slot> pick_victim() const;
+  // With the lock held: evicts idle runners until spec can load. True: load now;
+  // false: wait for a busy runner to finish. Error: it can never fit.
+  Result<bool> make_room(const LoadSpec& spec);
+  bool make_slot_room();
+  Result<bool> make_memory_room(const LoadSpec& spec);
   Result<std::shared_ptr<Slot>> load(std::unique_lock<std::mutex>& lock, const LoadSpec& spec);
   void reap_loop();
+  // Requests waiting for a runner or for a free sequence in one; OLLAMA_MAX_QUEUE bounds it.
+  int waiting() const;
   // By value: callers pass references into slots_, which drop() erases.
   void drop(std::shared_ptr<Slot> slot);
 
@@ -98,7 +118,7 @@ class Scheduler {
   std::condition_variable changed_;
   std::list<std::shared_ptr<Slot>> slots_;  // most recently used first
   int pending_ = 0;
-  int loading_ = 0;
+  int loading_ = 0;  // loads in progress: at most one
   bool stopping_ = false;
   std::thread reaper_;
 };

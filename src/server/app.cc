@@ -7,6 +7,7 @@
 #include "gguf/reader.h"
 
 #include "base/log.h"
+#include "server/estimate.h"
 
 namespace cria::server {
 
@@ -78,6 +79,12 @@ sched::LoadSpec load_spec(const store::Model& model, const std::string& name,
   s.digest = model.digest;
   s.options = options;
   s.num_parallel = num_parallel;
+  // Unknown (0) when the file cannot be read: loading it then reports why.
+  if (auto estimate = estimate_memory(model.model_path, options, num_parallel); estimate.ok()) {
+    s.estimated_bytes = estimate->total();
+  } else {
+    log::warn("cannot estimate the memory {} needs: {}", name, estimate.error().message);
+  }
   return s;
 }
 

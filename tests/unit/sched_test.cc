@@ -58,6 +58,21 @@ struct FakeState {
   std::shared_ptr<Gate> release_start;
   // When set, the next start() fails with this error.
   std::optional<Error> fail_next;
+  // Loads running at once, and the most seen.
+  int in_start = 0;
+  int max_in_start = 0;
+  // A machine with this much memory; runners use num_ctx * 1000 bytes each.
+  uint64_t total_memory = 0;
+  uint64_t used_memory = 0;
+  int probes = 0;
+
+  // The fake free-memory probe: 0 (unknown) unless total_memory is set.
+  uint64_t free_memory() {
+    std::lock_guard<std::mutex> lock(mu);
+    ++probes;
+    if (total_memory == 0) return 0;
+    return total_memory > used_memory ? total_memory - used_memory : 1;
+  }
 
   int starts() {
     std::lock_guard<std::mutex> lock(mu);
@@ -73,10 +88,14 @@ class FakeRunner : public Runner {
  public:
   FakeRunner(std::shared_ptr<FakeState> state, std::shared_ptr<std::atomic<bool>> alive,
              int64_t num_ctx)
-      : state_(std::move(state)), alive_(std::move(alive)), num_ctx_(num_ctx) {}
+      : state_(std::move(state)), alive_(std::move(alive)), num_ctx_(num_ctx) {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->used_memory += memory_bytes();
+  }
   ~FakeRunner() override {
     std::lock_guard<std::mutex> lock(state_->mu);
     state_->last_destroyed = SteadyClock::now();
+    state_->used_memory -= memory_bytes();
     ++state_->destroyed;
   }
   Status complete(const Json&, const ChunkFn& on_chunk) override {
@@ -116,9 +135,14 @@ class FakeFactory : public RunnerFactory {
         state_->fail_next.reset();
         return e;
       }
+      state_->max_in_start = std::max(state_->max_in_start, ++state_->in_start);
     }
     if (entered) entered->open();
     if (release) release->wait();
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      --state_->in_start;
+    }
     return std::unique_ptr<Runner>(new FakeRunner(state_, alive, spec.options.num_ctx));
   }
 
@@ -272,6 +296,15 @@ TEST_F(SchedTest, MaxLoadedModelsEvictsLeastRecentlyUsed) {
   auto names = loaded_names(*s);
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"a", "c"}));
+}
+
+TEST_F(SchedTest, MaxLoadedModelsZeroMeansThree) {
+  SchedOptions opt;
+  opt.max_loaded_models = 0;
+  auto s = make(opt);
+  for (const char* name : {"a", "b", "c", "d"}) acquire(*s, spec(name)).reset();
+  EXPECT_EQ(loaded_names(*s).size(), 3u);
+  EXPECT_EQ(state->destroyed, 1);
 }
 
 TEST_F(SchedTest, RequestForOtherModelWaitsWhileTheOnlySlotIsLeased) {
@@ -431,6 +464,203 @@ TEST_F(SchedTest, StopUnloadsEverythingAndRefusesNewRequests) {
   auto r = s->acquire(spec("a"), std::nullopt);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::kUnavailable);
+}
+
+// --- One load at a time ---
+
+TEST_F(SchedTest, ConcurrentAcquiresOfOneModelStartItOnce) {
+  auto s = make();
+  state->entered = std::make_shared<Gate>();
+  state->release_start = std::make_shared<Gate>();
+  std::atomic<int> served{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      auto lease = s->acquire(spec("a"), std::nullopt);
+      EXPECT_TRUE(lease.ok());
+      if (lease.ok()) ++served;
+    });
+  }
+  ASSERT_TRUE(state->entered->wait_for(5000ms));
+  std::this_thread::sleep_for(50ms);  // let the other threads reach the scheduler
+  state->release_start->open();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(served, 4);
+  EXPECT_EQ(state->starts(), 1);
+}
+
+TEST_F(SchedTest, SecondLoadWaitsForTheFirstWhileLoadedModelsAreServed) {
+  auto s = make();
+  acquire(*s, spec("loaded")).reset();
+  state->entered = std::make_shared<Gate>();
+  state->release_start = std::make_shared<Gate>();
+  std::thread ta([&] { EXPECT_TRUE(s->acquire(spec("a"), std::nullopt).ok()); });
+  ASSERT_TRUE(state->entered->wait_for(5000ms));
+  std::thread tb([&] { EXPECT_TRUE(s->acquire(spec("b"), std::nullopt).ok()); });
+  // While "a" loads, a loaded model is served at once.
+  auto loaded = acquire(*s, spec("loaded"));
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->load_duration(), Nanos(0));
+  loaded.reset();
+  // ... and "b" does not start. (A short look; it can only miss a bug, not flake.)
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(state->starts(), 2);
+  state->release_start->open();
+  ta.join();
+  tb.join();
+  EXPECT_EQ(state->starts(), 3);
+  EXPECT_EQ(state->max_in_start, 1);
+  std::lock_guard<std::mutex> lock(state->mu);
+  EXPECT_EQ(state->started, (std::vector<std::string>{"loaded", "a", "b"}));
+}
+
+// --- Eviction order ---
+
+TEST_F(SchedTest, EvictsTheIdleModelWhoseKeepAliveExpiresSoonest) {
+  SchedOptions opt;
+  opt.max_loaded_models = 3;
+  auto s = make(opt);
+  acquire(*s, spec("long"), Nanos(90s)).reset();
+  acquire(*s, spec("short"), Nanos(30s)).reset();
+  acquire(*s, spec("middle"), Nanos(60s)).reset();
+  acquire(*s, spec("d")).reset();  // evicts "short" though "long" is least recently used
+  auto names = loaded_names(*s);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"d", "long", "middle"}));
+  acquire(*s, spec("e"), Nanos(90s)).reset();  // then "middle"
+  names = loaded_names(*s);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"d", "e", "long"}));
+}
+
+TEST_F(SchedTest, EvictionTieGoesToTheLeastRecentlyUsed) {
+  SchedOptions opt;
+  opt.max_loaded_models = 3;
+  auto s = make(opt);
+  acquire(*s, spec("a"), kForever).reset();
+  acquire(*s, spec("b"), kForever).reset();
+  acquire(*s, spec("c"), kForever).reset();
+  acquire(*s, spec("a"), kForever).reset();  // "b" is now the least recently used
+  acquire(*s, spec("d"), kForever).reset();
+  auto names = loaded_names(*s);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "c", "d"}));
+}
+
+TEST_F(SchedTest, EvictionNeverTakesALeasedModel) {
+  SchedOptions opt;
+  opt.max_loaded_models = 2;
+  auto s = make(opt);
+  auto busy = acquire(*s, spec("busy"), Nanos(1ms));  // would expire first if it were idle
+  ASSERT_TRUE(busy);
+  acquire(*s, spec("idle"), Nanos(1h)).reset();
+  acquire(*s, spec("c")).reset();
+  auto names = loaded_names(*s);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"busy", "c"}));
+  busy.reset();
+}
+
+// --- Memory fit (a fake machine: runners use num_ctx * 1000 bytes) ---
+
+LoadSpec sized(const std::string& name, int64_t num_ctx) {
+  LoadSpec s = spec(name, num_ctx);
+  s.estimated_bytes = static_cast<uint64_t>(num_ctx) * 1000;
+  return s;
+}
+
+class SchedMemoryTest : public SchedTest {
+ protected:
+  std::unique_ptr<Scheduler> make_with_memory(uint64_t total) {
+    state->total_memory = total;
+    SchedOptions opt;
+    opt.max_loaded_models = 10;
+    opt.free_memory = [st = state] { return st->free_memory(); };
+    return make(opt);
+  }
+};
+
+TEST_F(SchedMemoryTest, ModelsThatFitLoadSideBySide) {
+  auto s = make_with_memory(10'000'000);
+  acquire(*s, sized("a", 4000)).reset();
+  acquire(*s, sized("b", 4000)).reset();
+  EXPECT_EQ(loaded_names(*s).size(), 2u);
+  EXPECT_EQ(state->destroyed, 0);
+}
+
+TEST_F(SchedMemoryTest, EvictsIdleModelsInOrderUntilItFits) {
+  auto s = make_with_memory(10'000'000);
+  acquire(*s, sized("a", 3000), Nanos(90s)).reset();
+  acquire(*s, sized("b", 3000), Nanos(30s)).reset();
+  acquire(*s, sized("c", 3000), Nanos(60s)).reset();
+  // 1 MB free; 5 MB needed: unloading "b" frees 3 MB, not enough; then "c".
+  acquire(*s, sized("d", 5000)).reset();
+  auto names = loaded_names(*s);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "d"}));
+  // 2 MB free; 2 MB needed: nothing is evicted (free memory was re-read).
+  acquire(*s, sized("e", 2000)).reset();
+  EXPECT_EQ(loaded_names(*s).size(), 3u);
+  EXPECT_EQ(state->destroyed, 2);
+}
+
+TEST_F(SchedMemoryTest, WaitsForABusyModelThenEvictsIt) {
+  auto s = make_with_memory(5'000'000);
+  auto a = acquire(*s, sized("a", 3000));
+  ASSERT_TRUE(a);
+  std::atomic<bool> got_b{false};
+  std::thread t([&] {
+    auto b = s->acquire(sized("b", 3000), std::nullopt);
+    EXPECT_TRUE(b.ok()) << (b.ok() ? "" : b.error().message);
+    got_b = true;
+  });
+  std::this_thread::sleep_for(100ms);  // a short look: "b" must wait, not fail
+  EXPECT_FALSE(got_b);
+  EXPECT_EQ(state->starts(), 1);
+  a.reset();
+  t.join();
+  EXPECT_TRUE(got_b);
+  EXPECT_EQ(loaded_names(*s), std::vector<std::string>{"b"});
+}
+
+TEST_F(SchedMemoryTest, TooBigForTheMachineFailsWithOutOfMemory) {
+  auto s = make_with_memory(3 * 1024 * 1024);
+  acquire(*s, sized("small", 1000)).reset();
+  auto r = s->acquire(sized("big", 5000), std::nullopt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kOutOfMemory);
+  EXPECT_EQ(r.error().message,
+            "model requires more system memory (4.8 MiB) than is available (3.0 MiB)");
+  EXPECT_EQ(state->starts(), 1);      // never started
+  EXPECT_TRUE(s->running().empty());  // the idle model was unloaded trying to make room
+  EXPECT_TRUE(acquire(*s, sized("small", 1000)));  // and nothing sticks
+}
+
+TEST_F(SchedMemoryTest, UnknownEstimateOrUnknownFreeMemoryLoads) {
+  auto s = make_with_memory(1000);
+  EXPECT_TRUE(acquire(*s, spec("no-estimate", 5000)));  // estimated_bytes 0
+  state->total_memory = 0;                              // the probe answers 0: unknown
+  EXPECT_TRUE(acquire(*s, sized("no-probe", 5000)));
+  EXPECT_EQ(state->starts(), 2);
+}
+
+TEST(SchedMemory, ParsesMemAvailable) {
+  const char* meminfo =
+      "MemTotal:       16318412 kB\n"
+      "MemFree:          734220 kB\n"
+      "MemAvailable:    9436424 kB\n"
+      "Buffers:          412868 kB\n";
+  EXPECT_EQ(parse_mem_available(meminfo), uint64_t{9436424} * 1024);
+  EXPECT_EQ(parse_mem_available("MemTotal: 1 kB\n"), 0u);
+  EXPECT_EQ(parse_mem_available("XMemAvailable: 5 kB\n"), 0u);
+  EXPECT_GT(available_memory(), 0u);  // Linux has /proc/meminfo
+}
+
+TEST(SchedMemory, HumanSizesLikeOllama) {
+  EXPECT_EQ(human_bytes_binary(512), "512 B");
+  EXPECT_EQ(human_bytes_binary(1536), "1.5 KiB");
+  EXPECT_EQ(human_bytes_binary(310 * 1024 * 1024), "310.0 MiB");
+  EXPECT_EQ(human_bytes_binary(uint64_t{5583457485}), "5.2 GiB");
 }
 
 }  // namespace
