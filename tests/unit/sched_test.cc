@@ -352,6 +352,22 @@ TEST_F(SchedTest, FullQueueRefusesWithUnavailable) {
   EXPECT_TRUE(acquire(*s, spec("b")));
 }
 
+TEST_F(SchedTest, LeasesBeyondTheRunnersSequencesCountAsWaiting) {
+  SchedOptions opt;
+  opt.max_queue = 2;
+  auto s = make(opt);
+  LoadSpec sp = spec("a");
+  sp.num_parallel = 2;
+  std::vector<std::unique_ptr<Lease>> leases;
+  // Two are served at once by the runner, two more wait in it: the queue is full.
+  for (int i = 0; i < 4; ++i) leases.push_back(acquire(*s, sp));
+  auto refused = s->acquire(sp, std::nullopt);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::kUnavailable);
+  leases.pop_back();
+  EXPECT_TRUE(acquire(*s, sp));
+}
+
 TEST_F(SchedTest, LoadFailureReturnsTheFactoryErrorAndLeavesNothingLoaded) {
   auto s = make();
   state->fail_next = make_error(Errc::kCorrupt, "bad gguf");
