@@ -1,40 +1,86 @@
+// POST /api/generate and POST /api/chat: Ollama's native wire format over the pipeline.
 #include "server/generate.h"
 
+#include <optional>
+
 #include "api/types.h"
-#include "server/completion.h"
+#include "server/http.h"
+#include "server/pipeline.h"
 #include "server/prompt.h"
 
 namespace cria::server {
 
 namespace {
 
-// Everything both routes do before rendering: parse, resolve, options, lease.
-struct Prepared {
-  store::Model model;
-  api::Options options;
-  std::unique_ptr<sched::Lease> lease;
-};
+enum class Shape { kGenerate, kChat };
 
-Result<Prepared> prepare(App& app, const api::CommonRequest& r) {
-  Prepared p;
-  CRIA_ASSIGN_OR_RETURN(p.model, find_model(app, r.model));
-  if (p.model.model_path.empty())
-    return make_error(Errc::kInvalidArgument,
-                      "\"" + r.model + "\" does not support generate: it has no model file");
-  CRIA_ASSIGN_OR_RETURN(p.options, request_options(app, p.model, r.options));
-  if (p.options.stop.empty() && !p.model.template_text) {
-    // A built-in template brings its end-of-turn strings, as Ollama's params layer would.
-    CRIA_ASSIGN_OR_RETURN(ModelTemplate mt, model_template(p.model));
-    p.options.stop = mt.stop;
+Json base_line(Shape shape, const std::string& model, const std::string& text) {
+  Json j = {{"model", model}, {"created_at", api::format_time(std::chrono::system_clock::now())}};
+  if (shape == Shape::kGenerate) {
+    j["response"] = text;
+  } else {
+    j["message"] = Json{{"role", "assistant"}, {"content", text}};
   }
-  return p;
+  return j;
 }
 
-Status acquire(App& app, Prepared& p, const api::CommonRequest& r) {
-  CRIA_ASSIGN_OR_RETURN(p.lease, app.sched.acquire(load_spec(p.model, p.model.short_name, p.options,
-                                                             app.config.num_parallel),
-                                                   r.keep_alive));
-  return {};
+// Native NDJSON lines when streaming; one JSON object (or an error code) otherwise.
+class NativeOutput final : public Output {
+ public:
+  NativeOutput(Shape shape, std::string model, LineWriter* stream)
+      : shape_(shape), model_(std::move(model)), stream_(stream) {}
+
+  bool delta(const Delta& d) override {
+    if (!stream_) {
+      text_ += d.content;
+      return true;
+    }
+    if (d.content.empty()) return stream_->alive();
+    Json line = base_line(shape_, model_, d.content);
+    line["done"] = false;
+    return stream_->write(line);
+  }
+
+  void done(const Final& f) override {
+    Json j = base_line(shape_, model_, stream_ ? "" : text_);
+    j["done"] = true;
+    j["done_reason"] = f.done_reason;
+    if (shape_ == Shape::kGenerate) j["context"] = f.context;
+    api::add_metrics(j, f.metrics);
+    if (stream_) {
+      stream_->write(j);
+    } else {
+      reply_ = std::move(j);
+    }
+  }
+
+  void error(const Error& e) override {
+    if (stream_) {
+      stream_->write(Json{{"error", e.message}});
+    } else {
+      error_ = e;
+    }
+  }
+
+  void reply(httplib::Response& res) const {
+    if (error_) return reply_error(res, *error_);
+    reply_json(res, 200, reply_);
+  }
+
+ private:
+  Shape shape_;
+  std::string model_;
+  LineWriter* stream_;
+  std::string text_;
+  Json reply_;
+  std::optional<Error> error_;
+};
+
+Json load_reply(Shape shape, const std::string& model, const std::string& reason) {
+  Json j = base_line(shape, model, "");
+  j["done_reason"] = reason;
+  j["done"] = true;
+  return j;
 }
 
 // An empty prompt loads the model, or with keep_alive 0 unloads it.
@@ -44,71 +90,60 @@ void load_or_unload(App& app, Prepared& p, const api::CommonRequest& r, Shape sh
     app.sched.unload(p.model.short_name);
     return reply_json(res, 200, load_reply(shape, r.model, "unload"));
   }
-  if (Status st = acquire(app, p, r); !st.ok()) return reply_error(res, st.error());
+  if (Status st = acquire(app, p, r.keep_alive); !st.ok()) return reply_error(res, st.error());
   Json reply = load_reply(shape, r.model, "load");
   if (!r.stream) return reply_json(res, 200, reply);
   stream_ndjson(res, [reply](LineWriter& out) { out.write(reply); });
 }
 
-Json runner_request(const std::string& prompt, const std::vector<int32_t>& context,
-                    const api::Options& options) {
-  Json opts = api::options_to_json(options);
-  opts["num_predict"] = options.num_predict;
-  return Json{{"prompt", prompt}, {"context", context}, {"options", opts}};
-}
-
-void start(httplib::Response& res, Shape shape, const api::CommonRequest& r, Prepared& p,
-           Json request, std::chrono::steady_clock::time_point t0) {
-  auto job = std::make_unique<CompletionJob>();
-  job->shape = shape;
-  job->model = r.model;
-  job->stream = r.stream;
-  job->runner_request = std::move(request);
-  job->lease = std::move(p.lease);
-  job->started = t0;
-  respond_completion(res, std::move(job));
+void respond(httplib::Response& res, Shape shape, bool stream, Prepared p, RunRequest run_req) {
+  if (!stream) {
+    NativeOutput out(shape, p.model_name, nullptr);
+    run(p, run_req, out);
+    return out.reply(res);
+  }
+  auto shared = std::make_shared<Prepared>(std::move(p));
+  auto req = std::make_shared<RunRequest>(std::move(run_req));
+  stream_ndjson(res, [shared, req, shape](LineWriter& w) {
+    NativeOutput out(shape, shared->model_name, &w);
+    run(*shared, *req, out);
+  });
 }
 
 }  // namespace
 
 void handle_generate(App& app, const httplib::Request& req, httplib::Response& res) {
-  auto t0 = std::chrono::steady_clock::now();
   auto body = parse_body(req);
   if (!body.ok()) return reply_error(res, body.error());
   auto r = api::parse_generate(*body);
   if (!r.ok()) return reply_error(res, r.error());
-  auto p = prepare(app, *r);
+  auto p = prepare(app, r->model, r->options);
   if (!p.ok()) return reply_error(res, p.error());
   if (r->prompt.empty() && r->images.empty() && r->suffix.empty())
     return load_or_unload(app, *p, *r, Shape::kGenerate, res);
-  std::string prompt = r->prompt;
+  RunRequest run_req{.prompt = r->prompt, .context = r->context, .format = r->format};
   if (!r->raw) {
     auto rendered = render_generate(p->model, *r);
     if (!rendered.ok()) return reply_error(res, rendered.error());
-    prompt = std::move(rendered).value();
+    run_req.prompt = std::move(rendered).value();
   }
-  if (Status st = acquire(app, *p, *r); !st.ok()) return reply_error(res, st.error());
-  start(res, Shape::kGenerate, *r, *p, runner_request(prompt, r->context, p->options), t0);
+  if (Status st = acquire(app, *p, r->keep_alive); !st.ok()) return reply_error(res, st.error());
+  respond(res, Shape::kGenerate, r->stream, std::move(p).value(), std::move(run_req));
 }
 
 void handle_chat(App& app, const httplib::Request& req, httplib::Response& res) {
-  auto t0 = std::chrono::steady_clock::now();
   auto body = parse_body(req);
   if (!body.ok()) return reply_error(res, body.error());
   auto r = api::parse_chat(*body);
   if (!r.ok()) return reply_error(res, r.error());
-  auto p = prepare(app, *r);
+  auto p = prepare(app, r->model, r->options);
   if (!p.ok()) return reply_error(res, p.error());
   if (r->messages.empty()) return load_or_unload(app, *p, *r, Shape::kChat, res);
-  if (Status st = acquire(app, *p, *r); !st.ok()) return reply_error(res, st.error());
-  sched::Runner& runner = p->lease->runner();
-  auto count = [&runner](const std::string& text) -> Result<int64_t> {
-    CRIA_ASSIGN_OR_RETURN(auto ids, runner.tokenize(text, true));
-    return static_cast<int64_t>(ids.size());
-  };
-  auto prompt = render_chat(p->model, p->options, *r, count);
+  if (Status st = acquire(app, *p, r->keep_alive); !st.ok()) return reply_error(res, st.error());
+  auto prompt = render_chat_prompt(*p, *r);
   if (!prompt.ok()) return reply_error(res, prompt.error());
-  start(res, Shape::kChat, *r, *p, runner_request(*prompt, {}, p->options), t0);
+  RunRequest run_req{.prompt = std::move(prompt).value(), .context = {}, .format = r->format};
+  respond(res, Shape::kChat, r->stream, std::move(p).value(), std::move(run_req));
 }
 
 }  // namespace cria::server

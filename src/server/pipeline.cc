@@ -1,0 +1,96 @@
+#include "server/pipeline.h"
+
+#include "base/log.h"
+#include "server/prompt.h"
+
+namespace cria::server {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+api::Json runner_request(const RunRequest& r, const api::Options& options) {
+  api::Json opts = api::options_to_json(options);
+  opts["num_predict"] = options.num_predict;
+  api::Json j = {{"prompt", r.prompt}, {"context", r.context}, {"options", opts}};
+  if (!r.format.is_null()) j["format"] = r.format;
+  return j;
+}
+
+Final final_of(const Prepared& p, const api::Json& d) {
+  Final f;
+  f.done_reason = d.value("done_reason", "stop");
+  f.context = d.value("context", std::vector<int32_t>{});
+  f.metrics.total = Clock::now() - p.started;
+  f.metrics.load = p.lease->load_duration();
+  f.metrics.prompt_eval_count = d.value("prompt_eval_count", int64_t{0});
+  f.metrics.prompt_eval = Nanos(d.value("prompt_eval_duration", int64_t{0}));
+  f.metrics.eval_count = d.value("eval_count", int64_t{0});
+  f.metrics.eval = Nanos(d.value("eval_duration", int64_t{0}));
+  return f;
+}
+
+}  // namespace
+
+Result<Prepared> prepare(App& app, const std::string& model, const api::Json& options_json) {
+  Prepared p;
+  p.model_name = model;
+  CRIA_ASSIGN_OR_RETURN(p.model, find_model(app, model));
+  if (p.model.model_path.empty())
+    return make_error(Errc::kInvalidArgument,
+                      "\"" + model + "\" does not support generate: it has no model file");
+  CRIA_ASSIGN_OR_RETURN(p.options, request_options(app, p.model, options_json));
+  if (p.options.stop.empty() && !p.model.template_text) {
+    // A built-in template brings its end-of-turn strings, as Ollama's params layer would.
+    CRIA_ASSIGN_OR_RETURN(ModelTemplate mt, model_template(p.model));
+    p.options.stop = mt.stop;
+  }
+  return p;
+}
+
+Status acquire(App& app, Prepared& p, std::optional<Nanos> keep_alive) {
+  CRIA_ASSIGN_OR_RETURN(p.lease, app.sched.acquire(load_spec(p.model, p.model.short_name, p.options,
+                                                             app.config.num_parallel),
+                                                   keep_alive));
+  return {};
+}
+
+Result<std::string> render_chat_prompt(Prepared& p, const api::ChatRequest& r) {
+  sched::Runner& runner = p.lease->runner();
+  auto count = [&runner](const std::string& text) -> Result<int64_t> {
+    CRIA_ASSIGN_OR_RETURN(auto ids, runner.tokenize(text, true));
+    return static_cast<int64_t>(ids.size());
+  };
+  return render_chat(p.model, p.options, r, count);
+}
+
+void run(Prepared& p, const RunRequest& r, Output& out) {
+  api::Json done;
+  std::string runner_error;
+  bool client_gone = false;
+  Status st = p.lease->runner().complete(runner_request(r, p.options), [&](const api::Json& c) {
+    if (c.contains("error")) {
+      runner_error = c["error"].is_string() ? c["error"].get<std::string>() : "error";
+      return false;
+    }
+    if (c.value("done", false)) {
+      done = c;
+      return true;
+    }
+    if (!out.delta(Delta{c.value("content", "")})) client_gone = true;
+    return !client_gone;
+  });
+  if (client_gone) {
+    log::debug("client of {} went away; generation stopped", p.model_name);
+  } else if (!st.ok()) {
+    p.lease->mark_failed();
+    out.error(st.error());
+  } else if (!runner_error.empty()) {
+    out.error(make_error(Errc::kInternal, runner_error));
+  } else if (done.is_object()) {
+    out.done(final_of(p, done));
+  }
+  p.lease.reset();
+}
+
+}  // namespace cria::server

@@ -1,0 +1,68 @@
+// The completion pipeline every API shares (native, OpenAI, Anthropic):
+//   prepare (resolve the model, merge options)   -> errors become HTTP codes
+//   acquire (a runner lease from the scheduler)   -> errors become HTTP codes
+//   render  (the prompt from the template)        -> errors become HTTP codes
+//   run     (stream the runner's pieces to an Output, after the headers)
+// Each API is an Output: it turns deltas and the final result into its own wire format.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/types.h"
+#include "sched/scheduler.h"
+#include "server/app.h"
+
+namespace cria::server {
+
+struct Prepared {
+  std::string model_name;  // as the client named it
+  store::Model model;
+  api::Options options;
+  std::unique_ptr<sched::Lease> lease;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+// Resolves the model and merges the options (defaults <- model params <- request).
+Result<Prepared> prepare(App& app, const std::string& model, const api::Json& options_json);
+// Takes a runner for it (loading the model when needed).
+Status acquire(App& app, Prepared& p, std::optional<Nanos> keep_alive);
+
+// Renders /api/chat-shaped input with the model's template (history cut to num_ctx).
+Result<std::string> render_chat_prompt(Prepared& p, const api::ChatRequest& r);
+
+// What the runner produced since the last delta, split by the model's output parser
+// (thinking text and tool calls out of the content).
+struct Delta {
+  std::string content;
+  std::string thinking;
+  std::vector<api::ToolCall> tool_calls;
+};
+
+struct Final {
+  std::string done_reason;  // stop, length (OpenAI adds tool_calls when the answer had some)
+  api::Metrics metrics;
+  std::vector<int32_t> context;  // prompt + generated tokens
+};
+
+class Output {
+ public:
+  virtual ~Output() = default;
+  // False: the client is gone; the generation stops.
+  virtual bool delta(const Delta& d) = 0;
+  virtual void done(const Final& f) = 0;
+  virtual void error(const Error& e) = 0;
+};
+
+struct RunRequest {
+  std::string prompt;
+  std::vector<int32_t> context;
+  api::Json format;  // null, "json" or a JSON schema
+};
+
+// Runs the completion on the lease and reports to `out`; releases the lease at the end.
+void run(Prepared& p, const RunRequest& r, Output& out);
+
+}  // namespace cria::server
