@@ -77,7 +77,9 @@ void run(Prepared& p, const RunRequest& r, Output& out) {
       done = c;
       return true;
     }
-    if (!out.delta(Delta{c.value("content", "")})) client_gone = true;
+    Delta d;
+    d.content = c.value("content", "");
+    if (!out.delta(d)) client_gone = true;
     return !client_gone;
   });
   if (client_gone) {
