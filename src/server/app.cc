@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "gguf/reader.h"
+#include "server/gguf_cache.h"
 
 #include "base/log.h"
 #include "server/estimate.h"
@@ -34,12 +35,12 @@ std::optional<Result<store::Model>> file_model(const std::string& path) {
     return Result<store::Model>(
         make_error(Errc::kNotFound, fmt::format("model file \"{}\" not found", path)));
   }
-  auto file = gguf::File::open(path);
+  auto file = open_gguf_cached(path);
   if (!file.ok()) return Result<store::Model>(std::move(file).error());
   store::Model m;
   m.short_name = path;
   m.model_path = path;
-  m.config.model_family = std::string(file->architecture());
+  m.config.model_family = std::string((*file)->architecture());
   m.modified = std::chrono::system_clock::from_time_t(st.st_mtime);
   return Result<store::Model>(std::move(m));
 }

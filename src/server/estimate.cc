@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "gguf/reader.h"
+#include "server/gguf_cache.h"
 
 namespace cria::server {
 
@@ -80,7 +81,8 @@ Result<MemoryEstimate> estimate_memory(const std::string& path, const api::Optio
   std::error_code ec;
   const uint64_t file_size = std::filesystem::file_size(path, ec);
   if (ec) return make_error(Errc::kNotFound, fmt::format("model file {}: {}", path, ec.message()));
-  CRIA_ASSIGN_OR_RETURN(gguf::File file, gguf::File::open(path));
+  CRIA_ASSIGN_OR_RETURN(auto cached, open_gguf_cached(path));
+  const gguf::File& file = *cached;
   const std::string arch(file.architecture());
   const uint64_t ctx_tokens = static_cast<uint64_t>(std::max<int64_t>(options.num_ctx, 0)) *
                               static_cast<uint64_t>(std::max(num_parallel, 1));

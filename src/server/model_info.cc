@@ -1,6 +1,7 @@
 #include "server/model_info.h"
 
 #include "gguf/reader.h"
+#include "server/gguf_cache.h"
 
 namespace cria::server {
 
@@ -85,7 +86,8 @@ Json value_json(const gguf::Value& v, bool verbose) {
 }  // namespace
 
 Result<ModelInfo> read_model_info(const std::string& path, bool verbose) {
-  CRIA_ASSIGN_OR_RETURN(gguf::File file, gguf::File::open(path));
+  CRIA_ASSIGN_OR_RETURN(auto cached, open_gguf_cached(path));
+  const gguf::File& file = *cached;
   ModelInfo m;
   m.architecture = std::string(file.architecture());
   for (const auto& kv : file.metadata()) {
