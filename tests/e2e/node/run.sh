@@ -12,4 +12,4 @@ if [[ ! -d "$here/node_modules/ollama" ]]; then
   echo "NOTICE: skipping the ollama-js tests; run 'npm ci --prefix tests/e2e/node' first"
   exit 77
 fi
-exec node --test --test-concurrency=1 "$here/api.test.mjs" "$here/concurrency.test.mjs"
+exec node --test --test-concurrency=1 "$here"/*.test.mjs
