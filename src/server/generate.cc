@@ -14,14 +14,26 @@ namespace {
 
 enum class Shape { kGenerate, kChat };
 
-Json base_line(Shape shape, const std::string& model, const std::string& text) {
+// A line's text: the chat's message (with thinking and tool_calls when there are some), or
+// /api/generate's response (and thinking).
+Json base_line(Shape shape, const std::string& model, const Delta& d) {
   Json j = {{"model", model}, {"created_at", api::format_time(std::chrono::system_clock::now())}};
   if (shape == Shape::kGenerate) {
-    j["response"] = text;
+    j["response"] = d.content;
+    if (!d.thinking.empty()) j["thinking"] = d.thinking;
   } else {
-    j["message"] = Json{{"role", "assistant"}, {"content", text}};
+    api::Message m;
+    m.role = "assistant";
+    m.content = d.content;
+    m.thinking = d.thinking;
+    m.tool_calls = d.tool_calls;
+    j["message"] = api::message_to_json(m);
   }
   return j;
+}
+
+bool empty(const Delta& d) {
+  return d.content.empty() && d.thinking.empty() && d.tool_calls.empty();
 }
 
 // Native NDJSON lines when streaming; one JSON object (or an error code) otherwise.
@@ -32,17 +44,19 @@ class NativeOutput final : public Output {
 
   bool delta(const Delta& d) override {
     if (!stream_) {
-      text_ += d.content;
+      all_.content += d.content;
+      all_.thinking += d.thinking;
+      all_.tool_calls.insert(all_.tool_calls.end(), d.tool_calls.begin(), d.tool_calls.end());
       return true;
     }
-    if (d.content.empty()) return stream_->alive();
-    Json line = base_line(shape_, model_, d.content);
+    if (empty(d)) return stream_->alive();
+    Json line = base_line(shape_, model_, d);
     line["done"] = false;
     return stream_->write(line);
   }
 
   void done(const Final& f) override {
-    Json j = base_line(shape_, model_, stream_ ? "" : text_);
+    Json j = base_line(shape_, model_, stream_ ? Delta{} : all_);
     j["done"] = true;
     j["done_reason"] = f.done_reason;
     if (shape_ == Shape::kGenerate) j["context"] = f.context;
@@ -71,13 +85,13 @@ class NativeOutput final : public Output {
   Shape shape_;
   std::string model_;
   LineWriter* stream_;
-  std::string text_;
+  Delta all_;  // the whole answer, when not streaming
   Json reply_;
   std::optional<Error> error_;
 };
 
 Json load_reply(Shape shape, const std::string& model, const std::string& reason) {
-  Json j = base_line(shape, model, "");
+  Json j = base_line(shape, model, Delta{});
   j["done_reason"] = reason;
   j["done"] = true;
   return j;
@@ -121,7 +135,11 @@ void handle_generate(App& app, const httplib::Request& req, httplib::Response& r
   if (!p.ok()) return reply_error(res, p.error());
   if (r->prompt.empty() && r->images.empty() && r->suffix.empty())
     return load_or_unload(app, *p, *r, Shape::kGenerate, res);
-  RunRequest run_req{.prompt = r->prompt, .context = r->context, .format = r->format};
+  RunRequest run_req{.prompt = r->prompt,
+                     .context = r->context,
+                     .format = r->format,
+                     .has_tools = false,
+                     .think = r->think};
   if (!r->raw) {
     auto rendered = render_generate(p->model, *r);
     if (!rendered.ok()) return reply_error(res, rendered.error());
@@ -142,7 +160,11 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res) 
   if (Status st = acquire(app, *p, r->keep_alive); !st.ok()) return reply_error(res, st.error());
   auto prompt = render_chat_prompt(*p, *r);
   if (!prompt.ok()) return reply_error(res, prompt.error());
-  RunRequest run_req{.prompt = std::move(prompt).value(), .context = {}, .format = r->format};
+  RunRequest run_req{.prompt = std::move(prompt).value(),
+                     .context = {},
+                     .format = r->format,
+                     .has_tools = r->tools.is_array() && !r->tools.empty(),
+                     .think = r->think};
   respond(res, Shape::kChat, r->stream, std::move(p).value(), std::move(run_req));
 }
 

@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "server/prompt.h"
+#include "template/output_parser.h"
 
 namespace cria::server {
 
@@ -28,6 +29,31 @@ Final final_of(const Prepared& p, const api::Json& d) {
   f.metrics.eval_count = d.value("eval_count", int64_t{0});
   f.metrics.eval = Nanos(d.value("eval_duration", int64_t{0}));
   return f;
+}
+
+// The parser for the model's output: its template's syntax, the request's tools and think.
+std::unique_ptr<tmpl::OutputParser> output_parser(const Prepared& p, const RunRequest& r) {
+  tmpl::OutputSyntax syntax;
+  if (auto mt = model_template(p.model); mt.ok()) {
+    syntax = tmpl::output_syntax(mt->builtin, mt->tmpl.source());
+  } else {
+    log::warn("{}: no output parser: {}", p.model_name, mt.error().message);
+  }
+  tmpl::ParserOptions o;
+  o.has_tools = r.has_tools;
+  if (r.think) o.think = tmpl::Think::from_bool(*r.think);
+  o.starts_in_thinking = tmpl::prompt_opens_thinking(r.prompt);
+  return tmpl::make_output_parser(syntax, o);
+}
+
+Delta delta_of(tmpl::ParsedOutput&& parsed) {
+  Delta d;
+  d.content = std::move(parsed.content);
+  d.thinking = std::move(parsed.thinking);
+  for (auto& c : parsed.tool_calls)
+    d.tool_calls.push_back(
+        api::ToolCall{std::move(c.id), c.index, std::move(c.name), std::move(c.arguments)});
+  return d;
 }
 
 }  // namespace
@@ -68,6 +94,7 @@ void run(Prepared& p, const RunRequest& r, Output& out) {
   api::Json done;
   std::string runner_error;
   bool client_gone = false;
+  std::unique_ptr<tmpl::OutputParser> parser = output_parser(p, r);
   Status st = p.lease->runner().complete(runner_request(r, p.options), [&](const api::Json& c) {
     if (c.contains("error")) {
       runner_error = c["error"].is_string() ? c["error"].get<std::string>() : "error";
@@ -77,9 +104,9 @@ void run(Prepared& p, const RunRequest& r, Output& out) {
       done = c;
       return true;
     }
-    Delta d;
-    d.content = c.value("content", "");
-    if (!out.delta(d)) client_gone = true;
+    tmpl::ParsedOutput parsed = parser->push(c.value("content", ""));
+    // Pieces that are all held back still reach the Output: it notices a client gone.
+    if (!out.delta(delta_of(std::move(parsed)))) client_gone = true;
     return !client_gone;
   });
   if (client_gone) {
@@ -90,7 +117,9 @@ void run(Prepared& p, const RunRequest& r, Output& out) {
   } else if (!runner_error.empty()) {
     out.error(make_error(Errc::kInternal, runner_error));
   } else if (done.is_object()) {
-    out.done(final_of(p, done));
+    if (tmpl::ParsedOutput rest = parser->finish(); !rest.empty())
+      client_gone = !out.delta(delta_of(std::move(rest)));
+    if (!client_gone) out.done(final_of(p, done));
   }
   p.lease.reset();
 }

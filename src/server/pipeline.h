@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,10 +60,13 @@ class Output {
 struct RunRequest {
   std::string prompt;
   std::vector<int32_t> context;
-  api::Json format;  // null, "json" or a JSON schema
+  api::Json format;           // null, "json" or a JSON schema
+  bool has_tools = false;     // the request gave tools: tool calls are parsed out of the output
+  std::optional<bool> think;  // the request's think (unset: a thinking model thinks)
 };
 
-// Runs the completion on the lease and reports to `out`; releases the lease at the end.
+// Runs the completion on the lease and reports to `out`, the runner's text split by the
+// model's output parser (template/output_parser.h); releases the lease at the end.
 void run(Prepared& p, const RunRequest& r, Output& out);
 
 }  // namespace cria::server

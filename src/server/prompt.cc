@@ -61,6 +61,7 @@ Result<ModelTemplate> model_template(const store::Model& model) {
     CRIA_ASSIGN_OR_RETURN(ModelInfo info, read_model_info(model.model_path, false));
     tmpl::TemplateChoice choice = tmpl::pick_template(info.chat_template);
     text = choice.text;
+    out.builtin = choice.name;
     if (const tmpl::BuiltinTemplate* b = tmpl::find_builtin(choice.name))
       for (auto s : b->stop) out.stop.emplace_back(s);
   }

@@ -22,6 +22,7 @@ std::optional<store::DetectedTemplate> detect_template(std::string_view chat_tem
 struct ModelTemplate {
   tmpl::Template tmpl;
   std::vector<std::string> stop;  // the built-in template's stop strings, when one was picked
+  std::string builtin;            // the built-in template's name, when one was picked
 };
 
 // The model's TEMPLATE layer, else the built-in template matching its GGUF chat

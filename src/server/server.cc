@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "sched/process_runner.h"
 #include "server/app.h"
+#include "server/compat_routes.h"
 #include "server/generate.h"
 #include "server/http.h"
 #include "server/models.h"
@@ -24,7 +25,8 @@ constexpr const char* kAllowHeaders =
     "x-stainless-arch, x-stainless-async, x-stainless-custom-poll-interval, "
     "x-stainless-helper-method, x-stainless-lang, x-stainless-os, x-stainless-package-version, "
     "x-stainless-poll-helper, x-stainless-retry-count, x-stainless-runtime, "
-    "x-stainless-runtime-version, x-stainless-timeout, anthropic-version, x-api-key";
+    "x-stainless-runtime-version, x-stainless-timeout, anthropic-version, anthropic-beta, "
+    "anthropic-dangerous-direct-browser-access, x-api-key";
 
 // Host check and CORS, before any route runs.
 httplib::Server::HandlerResponse guard(const App& app, const httplib::Request& req,
@@ -78,6 +80,8 @@ void routes(httplib::Server& s, App& app) {
   s.Post(R"(/api/blobs/([^/]+))",
          [&app](const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader& reader) { handle_blob_post(app, req, res, reader); });
+  openai_routes(s, app);
+  anthropic_routes(s, app);
 }
 
 }  // namespace

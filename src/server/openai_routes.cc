@@ -1,0 +1,249 @@
+// OpenAI-compatible routes: POST /v1/chat/completions, POST /v1/completions,
+// GET /v1/models, GET /v1/models/{id}, POST /v1/embeddings (refused: no
+// embedding path yet). Each handler: parse -> validate (prepare) -> schedule
+// (acquire, render) -> stream (an Output writing OpenAI's objects).
+#include <optional>
+
+#include "api/compat.h"
+#include "api/openai.h"
+#include "server/compat_routes.h"
+#include "server/http.h"
+#include "server/prompt.h"
+
+namespace cria::server {
+
+namespace {
+
+namespace oai = api::openai;
+
+void reply_oai_error(httplib::Response& res, int status, const std::string& message) {
+  reply_json(res, status, oai::error_body(status, message));
+}
+
+void reply_oai_error(httplib::Response& res, const Error& e) {
+  reply_oai_error(res, http_status(e.code), e.message);
+}
+
+oai::Usage usage_of(const Final& f) {
+  return {f.metrics.prompt_eval_count, f.metrics.eval_count};
+}
+
+int64_t unix_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+// chat.completion (one reply) or chat.completion.chunk events.
+class ChatOutput final : public Output {
+ public:
+  ChatOutput(oai::Head head, SseWriter* stream, bool include_usage)
+      : head_(std::move(head)), stream_(stream), include_usage_(include_usage) {}
+
+  bool delta(const Delta& d) override {
+    if (!stream_) {
+      answer_.content += d.content;
+      answer_.thinking += d.thinking;
+      answer_.tool_calls.insert(answer_.tool_calls.end(), d.tool_calls.begin(), d.tool_calls.end());
+      return true;
+    }
+    // Reasoning and content of one delta go in two chunks, as Ollama sends them.
+    if (!d.thinking.empty()) {
+      api::Message reasoning;
+      reasoning.thinking = d.thinking;
+      if (!send(reasoning)) return false;
+    }
+    if (d.content.empty() && d.tool_calls.empty()) return stream_->alive();
+    api::Message piece;
+    piece.content = d.content;
+    piece.tool_calls = d.tool_calls;
+    return send(piece);
+  }
+
+  void done(const Final& f) override {
+    std::string reason =
+        oai::finish_reason(f.done_reason, tools_sent_ > 0 || !answer_.tool_calls.empty());
+    if (!stream_) {
+      reply_ = oai::chat_completion(head_, answer_, reason, usage_of(f));
+      return;
+    }
+    if (!role_sent_ && !send(api::Message{})) return;
+    if (!stream_->data(oai::finish_chunk(head_, reason))) return;
+    if (include_usage_ &&
+        !stream_->data(oai::usage_chunk(head_, "chat.completion.chunk", usage_of(f))))
+      return;
+    stream_->done();
+  }
+
+  void error(const Error& e) override {
+    if (stream_) {
+      stream_->data(oai::error_body(http_status(e.code), e.message));
+    } else {
+      error_ = e;
+    }
+  }
+
+  void reply(httplib::Response& res) const {
+    if (error_) return reply_oai_error(res, *error_);
+    reply_json(res, 200, reply_);
+  }
+
+ private:
+  bool send(const api::Message& piece) {
+    bool ok = stream_->data(oai::chat_chunk(head_, piece, !role_sent_, tools_sent_));
+    role_sent_ = true;
+    tools_sent_ += static_cast<int64_t>(piece.tool_calls.size());
+    return ok;
+  }
+
+  oai::Head head_;
+  SseWriter* stream_;
+  bool include_usage_;
+  api::Message answer_;
+  bool role_sent_ = false;
+  int64_t tools_sent_ = 0;
+  Json reply_;
+  std::optional<Error> error_;
+};
+
+// text_completion objects, one reply or streamed pieces.
+class CompletionOutput final : public Output {
+ public:
+  CompletionOutput(oai::Head head, SseWriter* stream, bool include_usage)
+      : head_(std::move(head)), stream_(stream), include_usage_(include_usage) {}
+
+  bool delta(const Delta& d) override {
+    if (!stream_) {
+      text_ += d.content;
+      return true;
+    }
+    if (d.content.empty()) return stream_->alive();
+    return stream_->data(oai::completion_chunk(head_, d.content, nullptr));
+  }
+
+  void done(const Final& f) override {
+    std::string reason = oai::finish_reason(f.done_reason, false);
+    if (!stream_) {
+      reply_ = oai::text_completion(head_, text_, reason, usage_of(f));
+      return;
+    }
+    if (!stream_->data(oai::completion_chunk(head_, "", reason))) return;
+    if (include_usage_ && !stream_->data(oai::usage_chunk(head_, "text_completion", usage_of(f))))
+      return;
+    stream_->done();
+  }
+
+  void error(const Error& e) override {
+    if (stream_) {
+      stream_->data(oai::error_body(http_status(e.code), e.message));
+    } else {
+      error_ = e;
+    }
+  }
+
+  void reply(httplib::Response& res) const {
+    if (error_) return reply_oai_error(res, *error_);
+    reply_json(res, 200, reply_);
+  }
+
+ private:
+  oai::Head head_;
+  SseWriter* stream_;
+  bool include_usage_;
+  std::string text_;
+  Json reply_;
+  std::optional<Error> error_;
+};
+
+// The request for the runner from a rendered chat prompt.
+RunRequest chat_run_request(std::string prompt, const api::ChatRequest& chat) {
+  RunRequest r;
+  r.prompt = std::move(prompt);
+  r.format = chat.format;
+  r.has_tools = !chat.tools.empty();
+  r.think = chat.think;
+  return r;
+}
+
+void handle_chat_completions(App& app, const httplib::Request& req, httplib::Response& res) {
+  auto body = parse_body(req);
+  if (!body.ok()) return reply_oai_error(res, body.error());
+  auto r = oai::parse_chat_completion(*body);
+  if (!r.ok()) return reply_oai_error(res, r.error());
+  auto p = prepare(app, r->chat.model, r->chat.options);
+  if (!p.ok()) return reply_oai_error(res, p.error());
+  if (Status st = acquire(app, *p, std::nullopt); !st.ok()) return reply_oai_error(res, st.error());
+  auto prompt = render_chat_prompt(*p, r->chat);
+  if (!prompt.ok()) return reply_oai_error(res, prompt.error());
+  oai::Head head{api::compat::random_id("chatcmpl-"), api::compat::unix_now(), r->chat.model};
+  bool usage = r->include_usage;
+  respond_compat(res, r->chat.stream, std::move(p).value(),
+                 chat_run_request(std::move(prompt).value(), r->chat), [head, usage](SseWriter* w) {
+                   return std::make_unique<ChatOutput>(head, w, usage);
+                 });
+}
+
+void handle_completions(App& app, const httplib::Request& req, httplib::Response& res) {
+  auto body = parse_body(req);
+  if (!body.ok()) return reply_oai_error(res, body.error());
+  auto r = oai::parse_completion(*body);
+  if (!r.ok()) return reply_oai_error(res, r.error());
+  auto p = prepare(app, r->generate.model, r->generate.options);
+  if (!p.ok()) return reply_oai_error(res, p.error());
+  auto prompt = render_generate(p->model, r->generate);
+  if (!prompt.ok()) return reply_oai_error(res, prompt.error());
+  if (Status st = acquire(app, *p, std::nullopt); !st.ok()) return reply_oai_error(res, st.error());
+  RunRequest run_req;
+  run_req.prompt = std::move(prompt).value();
+  oai::Head head{api::compat::random_id("cmpl-"), api::compat::unix_now(), r->generate.model};
+  bool usage = r->include_usage;
+  respond_compat(
+      res, r->generate.stream, std::move(p).value(), std::move(run_req),
+      [head, usage](SseWriter* w) { return std::make_unique<CompletionOutput>(head, w, usage); });
+}
+
+void handle_models(App& app, const httplib::Request&, httplib::Response& res) {
+  auto list = app.store.list();
+  if (!list.ok()) return reply_oai_error(res, list.error());
+  Json data = Json::array();
+  for (const auto& e : *list)
+    data.push_back(
+        oai::model_object(e.name.display_shortest(), unix_seconds(e.modified), e.name.ns));
+  reply_json(res, 200, Json{{"object", "list"}, {"data", data}});
+}
+
+void handle_model(App& app, const httplib::Request& req, httplib::Response& res) {
+  std::string id = req.matches[1];
+  auto m = find_model(app, id);
+  if (!m.ok()) return reply_oai_error(res, m.error());
+  reply_json(res, 200, oai::model_object(id, unix_seconds(m->modified), m->name.ns));
+}
+
+// No embedding path exists yet: a known model gets a clear 501 that clients
+// should not retry (the OpenAI SDKs honour x-should-retry).
+void handle_embeddings(App& app, const httplib::Request& req, httplib::Response& res) {
+  auto body = parse_body(req);
+  if (!body.ok()) return reply_oai_error(res, body.error());
+  auto model = api::request_model(*body);
+  if (!model.ok()) return reply_oai_error(res, model.error());
+  auto m = find_model(app, *model);
+  if (!m.ok()) return reply_oai_error(res, m.error());
+  res.set_header("x-should-retry", "false");
+  reply_oai_error(res, 501,
+                  "this model does not support embeddings: \"" + *model +
+                      "\" cannot be used with /v1/embeddings (cria has no embedding support yet)");
+}
+
+}  // namespace
+
+void openai_routes(httplib::Server& s, App& app) {
+  using Handler = void (*)(App&, const httplib::Request&, httplib::Response&);
+  auto bind = [&app](Handler h) {
+    return [&app, h](const httplib::Request& req, httplib::Response& res) { h(app, req, res); };
+  };
+  s.Post("/v1/chat/completions", bind(handle_chat_completions));
+  s.Post("/v1/completions", bind(handle_completions));
+  s.Get("/v1/models", bind(handle_models));
+  s.Get(R"(/v1/models/(.+))", bind(handle_model));
+  s.Post("/v1/embeddings", bind(handle_embeddings));
+}
+
+}  // namespace cria::server
