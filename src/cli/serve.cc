@@ -95,6 +95,8 @@ int cmd_runner(const Config& config, const Args& args) {
       auto n = parse_int("--threads", *t);
       if (!n.ok()) return fail(n.error());
       o.context.n_threads = static_cast<int>(*n);
+    } else if (auto lock = f.take("--compute-lock")) {
+      o.compute_lock = *lock;
     } else if (f.take_switch("--no-mmap")) {
       o.context.use_mmap = false;
     } else {

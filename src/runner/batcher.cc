@@ -49,6 +49,7 @@ struct Batcher::Slot {
   int64_t limit = 0;
   int32_t n_keep = 0;
   std::optional<Sampler> sampler;
+  std::optional<GrammarSampler> grammar;  // when the request has a format
   std::optional<tokenizer::StreamDecoder> text;
   std::optional<StopMatcher> stops;
   CompletionResult result;
@@ -56,8 +57,13 @@ struct Batcher::Slot {
 };
 
 Batcher::Batcher(std::shared_ptr<const gguf::File> file, tokenizer::Tokenizer tok,
-                 std::unique_ptr<engine::Context> ctx, int parallel, int32_t n_ctx_seq)
-    : file_(std::move(file)), tok_(std::move(tok)), ctx_(std::move(ctx)), n_ctx_seq_(n_ctx_seq) {
+                 std::unique_ptr<engine::Context> ctx, ComputeGate gate, int parallel,
+                 int32_t n_ctx_seq)
+    : file_(std::move(file)),
+      tok_(std::move(tok)),
+      ctx_(std::move(ctx)),
+      gate_(std::move(gate)),
+      n_ctx_seq_(n_ctx_seq) {
   for (int i = 0; i < parallel; ++i) {
     slots_.push_back(std::make_unique<Slot>());
     slots_.back()->seq = i;
@@ -90,13 +96,14 @@ Result<std::unique_ptr<Batcher>> Batcher::load(const BatcherOptions& o) {
   copt.n_seq = parallel;
   copt.n_ctx = per_seq * parallel;
   CRIA_ASSIGN_OR_RETURN(auto ctx, engine::Context::create(shared, copt));
+  CRIA_ASSIGN_OR_RETURN(ComputeGate gate, ComputeGate::open(o.compute_lock));
   if (int32_t train = ctx->info().n_ctx_train; train > 0 && per_seq > train) {
     log::warn("num_ctx {} is more than the model was trained for ({}): using {}", per_seq, train,
               train);
     per_seq = train;
   }
   return std::unique_ptr<Batcher>(
-      new Batcher(shared, std::move(tok), std::move(ctx), parallel, per_seq));
+      new Batcher(shared, std::move(tok), std::move(ctx), std::move(gate), parallel, per_seq));
 }
 
 std::vector<int32_t> Batcher::tokenize(std::string_view text, bool add_special) const {
@@ -229,7 +236,15 @@ Status Batcher::start(Slot& slot, std::shared_ptr<Job> job) {
   for (int32_t t : job->tokens) sampler.accept(t);
   reuse_prefix(slot, job->tokens);
   slot.sampler.emplace(std::move(sampler));
-  slot.text.emplace(tok_);
+  if (job->params.grammar) {
+    slot.grammar.emplace(job->params.grammar, grammar_vocab());
+  } else {
+    slot.grammar.reset();
+  }
+  // Control tokens the model generates (not end-of-generation ones, which stop it) are
+  // text here, as in Ollama: tool-call and channel markers like [TOOL_CALLS] or
+  // <|channel|> reach the server's output parsers.
+  slot.text.emplace(tok_, tokenizer::StreamDecoder::Options{.render_special = true});
   slot.stops.emplace(o.stop);
   slot.pending = job->tokens;
   slot.pending_at = slot.cached.size();
@@ -242,6 +257,24 @@ Status Batcher::start(Slot& slot, std::shared_ptr<Job> job) {
   slot.t_start = Clock::now();
   slot.job = std::move(job);
   return {};
+}
+
+const std::shared_ptr<const GrammarVocab>& Batcher::grammar_vocab() {
+  if (!grammar_vocab_) {
+    const int32_t n = tok_.n_vocab();
+    std::vector<std::string> pieces(static_cast<size_t>(n));
+    std::vector<int32_t> eog;
+    for (int32_t id = 0; id < n; ++id) {
+      const tokenizer::TokenType type = tok_.token_type(id);
+      // Control and unknown tokens produce no text (see StreamDecoder).
+      if (type != tokenizer::TokenType::kControl && type != tokenizer::TokenType::kUnknown) {
+        pieces[id] = tok_.token_to_piece(id);
+      }
+      if (tok_.is_eog(id)) eog.push_back(id);
+    }
+    grammar_vocab_ = GrammarVocab::make(std::move(pieces), eog);
+  }
+  return grammar_vocab_;
 }
 
 Status Batcher::shift(Slot& slot) {
@@ -305,9 +338,11 @@ Status Batcher::step() {
     if (s->job && s->job->cancelled) finish(*s, std::nullopt);
   CRIA_RETURN_IF_ERROR(build_batch());
   if (b_tokens_.empty()) return {};
-  CRIA_ASSIGN_OR_RETURN(
-      engine::Logits logits,
-      ctx_->decode({.tokens = b_tokens_, .seq_ids = b_seqs_, .want_logits = b_logits_}));
+  auto logits_or = [&] {
+    ComputeGate::Turn turn(gate_);  // one runner of the server computes at a time
+    return ctx_->decode({.tokens = b_tokens_, .seq_ids = b_seqs_, .want_logits = b_logits_});
+  }();
+  CRIA_ASSIGN_OR_RETURN(engine::Logits logits, std::move(logits_or));
   int32_t row = 0;
   for (size_t i = 0; i < b_tokens_.size(); ++i) {
     Slot& s = *b_slot_[i];
@@ -325,7 +360,15 @@ void Batcher::after_logits(Slot& s, std::span<const float> logits) {
     s.result.prompt_eval = s.t_first - s.t_start;
   }
   if (s.result.eval_count >= s.limit) return finish_ok(s, "length");
-  int32_t next = s.sampler->sample(logits);
+  int32_t next = 0;
+  if (s.grammar) {
+    Result<int32_t> t = s.grammar->sample(*s.sampler, logits);
+    if (!t.ok()) return finish(s, t.error());
+    next = *t;
+    s.grammar->accept(next);
+  } else {
+    next = s.sampler->sample(logits);
+  }
   s.sampler->accept(next);
   if (tok_.is_eog(next)) return finish_ok(s, "stop");
   ++s.result.eval_count;
@@ -333,10 +376,11 @@ void Batcher::after_logits(Slot& s, std::span<const float> logits) {
   std::string piece = s.stops->push(s.text->push(next));
   if (!piece.empty()) s.job->push(Piece{std::move(piece)});
   if (s.stops->stopped()) return finish_ok(s, "stop");
-  if (s.result.eval_count >= s.limit) {
+  const bool complete = s.grammar && s.grammar->done();  // the format allows nothing more
+  if (complete || s.result.eval_count >= s.limit) {
     s.result.context = s.cached;
     s.result.context.push_back(next);
-    return finish_ok(s, "length");
+    return finish_ok(s, complete ? "stop" : "length");
   }
 }
 
@@ -362,6 +406,7 @@ void Batcher::release(Slot& s) {
   s.pending.clear();
   s.pending_at = 0;
   s.sampler.reset();
+  s.grammar.reset();
   s.text.reset();
   s.stops.reset();
   s.last_used = ++use_counter_;

@@ -22,8 +22,10 @@
 #include <vector>
 
 #include "engine/runner/context.h"
+#include "runner/compute_gate.h"
 #include "runner/job.h"
 #include "runner/stop.h"
+#include "sampler/grammar_sampler.h"
 #include "sampler/sampler.h"
 #include "tokenizer/tokenizer.h"
 
@@ -33,6 +35,7 @@ struct BatcherOptions {
   std::string model_path;
   engine::ContextOptions context;  // n_ctx: per sequence
   int parallel = 1;
+  std::string compute_lock;  // a file shared by the server's runners; "": none
 };
 
 class Batcher {
@@ -55,7 +58,7 @@ class Batcher {
   struct Slot;
 
   Batcher(std::shared_ptr<const gguf::File> file, tokenizer::Tokenizer tok,
-          std::unique_ptr<engine::Context> ctx, int parallel, int32_t n_ctx_seq);
+          std::unique_ptr<engine::Context> ctx, ComputeGate gate, int parallel, int32_t n_ctx_seq);
   void loop();
   // Moves waiting jobs into free slots.
   void assign_jobs();
@@ -68,6 +71,8 @@ class Batcher {
   Status build_batch();
   void add(Slot& slot, int32_t token, bool logits);
   Status shift(Slot& slot);
+  // The tokens' bytes for grammars, built on the first constrained request.
+  const std::shared_ptr<const GrammarVocab>& grammar_vocab();
   void after_logits(Slot& slot, std::span<const float> logits);
   void finish_ok(Slot& slot, const char* reason);
   // Ends the request (with an error event, or silently when the client is gone).
@@ -77,9 +82,11 @@ class Batcher {
   std::shared_ptr<const gguf::File> file_;
   tokenizer::Tokenizer tok_;
   std::unique_ptr<engine::Context> ctx_;
+  ComputeGate gate_;
   int32_t n_ctx_seq_;
   std::vector<std::unique_ptr<Slot>> slots_;
-  size_t rr_ = 0;  // where the next prompt chunk round starts
+  std::shared_ptr<const GrammarVocab> grammar_vocab_;  // see grammar_vocab()
+  size_t rr_ = 0;                                      // where the next prompt chunk round starts
 
   // Batch buffers, reused every step.
   std::vector<int32_t> b_tokens_, b_seqs_;

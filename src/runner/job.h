@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include "api/options.h"
 #include "base/duration.h"
 #include "base/result.h"
+#include "sampler/grammar.h"
 
 namespace cria::runner {
 
@@ -23,6 +25,8 @@ struct CompletionParams {
   std::string prompt;            // template-rendered; special tokens in it are parsed
   std::vector<int32_t> context;  // tokens that go before the prompt (/api/generate context)
   api::Options options;
+  api::Json format;                        // as requested: null, "", "json" or a JSON schema
+  std::shared_ptr<const Grammar> grammar;  // compiled from format; null: unconstrained
 };
 
 struct CompletionResult {

@@ -8,6 +8,7 @@
 #include "api/types.h"
 #include "base/log.h"
 #include "runner/batcher.h"
+#include "sampler/json_schema.h"
 
 namespace cria::runner {
 
@@ -27,6 +28,17 @@ Result<Json> parse_body(const httplib::Request& req) {
   return body;
 }
 
+// The grammar for a request's format: null or "" (none), "json" or a JSON schema object.
+Result<std::shared_ptr<const Grammar>> format_grammar(const Json& format) {
+  if (format.is_null() || (format.is_string() && format.get<std::string>().empty())) {
+    return std::shared_ptr<const Grammar>();
+  }
+  if (format.is_string() && format.get<std::string>() == "json") return json_object_grammar();
+  if (format.is_object()) return json_schema_grammar(format.dump());
+  return make_error(Errc::kInvalidArgument,
+                    "invalid format: " + format.dump() + "; expected \"json\" or a JSON schema");
+}
+
 Result<CompletionParams> completion_params(const Json& body) {
   CompletionParams p;
   if (auto it = body.find("prompt"); it != body.end() && it->is_string()) p.prompt = *it;
@@ -40,6 +52,10 @@ Result<CompletionParams> completion_params(const Json& body) {
     CRIA_RETURN_IF_ERROR(api::apply_options(*it, p.options, nullptr));
   }
   CRIA_RETURN_IF_ERROR(api::validate_options(p.options));
+  if (auto it = body.find("format"); it != body.end()) {
+    p.format = *it;
+    CRIA_ASSIGN_OR_RETURN(p.grammar, format_grammar(p.format));
+  }
   return p;
 }
 
@@ -149,8 +165,10 @@ class Routes {
 }  // namespace
 
 int serve(const RunnerOptions& options) {
-  auto batcher = Batcher::load(
-      {.model_path = options.model_path, .context = options.context, .parallel = options.parallel});
+  auto batcher = Batcher::load({.model_path = options.model_path,
+                                .context = options.context,
+                                .parallel = options.parallel,
+                                .compute_lock = options.compute_lock});
   if (!batcher.ok()) {
     std::fprintf(stderr, "Error: %s\n", batcher.error().message.c_str());
     return 1;

@@ -19,8 +19,9 @@ namespace cria::runner {
 
 struct RunnerOptions {
   std::string model_path;
-  int port = 0;      // 0: any free port
-  int parallel = 1;  // sequences served at once, each with context.n_ctx positions
+  int port = 0;              // 0: any free port
+  int parallel = 1;          // sequences served at once, each with context.n_ctx positions
+  std::string compute_lock;  // see runner/compute_gate.h
   engine::ContextOptions context;
 };
 

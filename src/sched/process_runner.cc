@@ -43,6 +43,10 @@ std::vector<std::string> runner_args(const ProcessRunnerOptions& po, const LoadS
     args.push_back(std::to_string(spec.options.num_thread));
   }
   if (!spec.options.use_mmap) args.push_back("--no-mmap");
+  if (!po.compute_lock.empty()) {
+    args.push_back("--compute-lock");
+    args.push_back(po.compute_lock);
+  }
   args.insert(args.end(), po.extra_args.begin(), po.extra_args.end());
   return args;
 }
@@ -126,7 +130,17 @@ class ProcessRunner final : public Runner {
     NdjsonSplitter lines;
     bool cancelled = false;
     Status bad_line;
+    int status = 0;
+    std::string error_body;
+    req.response_handler = [&](const httplib::Response& r) {
+      status = r.status;
+      return true;
+    };
     req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      if (status != 200) {  // an error answer: keep its body for the message
+        error_body.append(data, n);
+        return true;
+      }
       bool keep = lines.push(std::string_view(data, n), [&](const Json& j) {
         if (!on_chunk(j)) cancelled = true;
         return !cancelled;
@@ -141,8 +155,9 @@ class ProcessRunner final : public Runner {
     if (!bad_line.ok()) return bad_line;
     if (!sent) return died_error(fmt::format("lost the runner ({})", httplib::to_string(err)));
     if (res.status != 200) {
-      Json e = Json::parse(res.body, nullptr, false);
-      std::string msg = e.is_object() ? e.value("error", res.body) : res.body;
+      Json e = Json::parse(error_body, nullptr, false);
+      std::string msg = e.is_object() ? e.value("error", error_body) : error_body;
+      if (msg.empty()) msg = fmt::format("the runner answered {}", res.status);
       return make_error(res.status == 400 ? Errc::kInvalidArgument : Errc::kInternal, msg);
     }
     return {};

@@ -17,6 +17,9 @@ struct ProcessRunnerOptions {
   std::string executable;  // the cria binary; "" = /proc/self/exe
   Nanos load_timeout = std::chrono::minutes(5);
   std::vector<std::string> extra_args;  // appended to the runner's command line
+  // A file the runners lock around each batch so that they take turns on the CPU
+  // (runner/compute_gate.h); "": none.
+  std::string compute_lock;
 };
 
 std::unique_ptr<RunnerFactory> make_process_runner_factory(ProcessRunnerOptions options);

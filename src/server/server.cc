@@ -2,8 +2,12 @@
 
 #include <signal.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <limits>
 
+#include <fmt/core.h>
 #include <httplib.h>
 
 #include "base/log.h"
@@ -57,6 +61,14 @@ httplib::Server::HandlerResponse guard(const App& app, const httplib::Request& r
 
 using Handler = void (*)(App&, const httplib::Request&, httplib::Response&);
 
+// The file this server's runners lock around each batch (runner/compute_gate.h).
+std::string compute_lock_path() {
+  std::error_code ec;
+  auto dir = std::filesystem::temp_directory_path(ec);
+  if (ec) dir = "/tmp";
+  return (dir / fmt::format("cria-{}-compute.lock", getpid())).string();
+}
+
 void routes(httplib::Server& s, App& app) {
   auto bind = [&app](Handler h) {
     return [&app, h](const httplib::Request& req, httplib::Response& res) { h(app, req, res); };
@@ -96,6 +108,7 @@ Server::Server(const Config& config, std::unique_ptr<sched::RunnerFactory> facto
   if (!factory) {
     sched::ProcessRunnerOptions po;
     po.load_timeout = config.load_timeout;
+    po.compute_lock = compute_lock_path();
     factory = sched::make_process_runner_factory(po);
   }
   impl_ = std::make_unique<Impl>(config, std::move(factory));
@@ -159,6 +172,8 @@ void Server::stop() {
   if (!impl_) return;
   impl_->http.stop();
   impl_->app.sched.stop();
+  std::error_code ec;
+  std::filesystem::remove(compute_lock_path(), ec);
 }
 
 }  // namespace cria::server
