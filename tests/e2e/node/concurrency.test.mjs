@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Ollama } from 'ollama';
 import { startServer, createStories } from './server.mjs';
 
-const PARALLEL = 4;
+const PARALLEL = 8;
 const QUEUE = 2;
 let srv, client;
 
