@@ -177,6 +177,10 @@ int serve(const RunnerOptions& options) {
   // One thread per streaming completion, plus a few for health and tokenize calls.
   const int threads = options.parallel + 4;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_socket_options([](socket_t sock) {  // no SO_REUSEPORT: the port is ours alone
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
+  });
   Routes routes(**batcher);
   routes.install(server);
   int port = options.port;

@@ -137,6 +137,12 @@ Server::Server(const Config& config, std::unique_ptr<sched::RunnerFactory> facto
   // Streaming requests hold a thread each for their whole answer; requests beyond
   // these wait in the pool's queue (the scheduler bounds the requests it accepts).
   impl_->http.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second
+  // `cria serve` on the same port would start and share the connections silently.
+  impl_->http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const void*>(&yes), sizeof yes);
+  });
   // Blob uploads are streamed and may be many gigabytes; JSON bodies are capped in parse_body.
   impl_->http.set_payload_max_length(std::numeric_limits<size_t>::max());
   routes(impl_->http, app);
