@@ -39,18 +39,6 @@ Section model_section(const gguf::ModelSummary& s) {
   return sec;
 }
 
-Section lines_section(const std::string& title, const std::string& text, size_t max_lines) {
-  Section sec{title, {}};
-  size_t start = 0;
-  while (start < text.size() && sec.rows.size() < max_lines) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) sec.rows.emplace_back("", text.substr(start, end - start));
-    start = end + 1;
-  }
-  return sec;
-}
-
 Section metadata_section(const gguf::File& file, const gguf::ModelSummary& s) {
   Section sec{"Metadata", {}};
   if (file.find("general.parameter_count") == nullptr) {

@@ -16,18 +16,6 @@ namespace {
 constexpr const char* kUsage =
     "cria show MODEL [--license|--modelfile|--parameters|--system|--template] [--verbose]";
 
-Section lines(const std::string& title, const std::string& text, size_t max_lines) {
-  Section sec{title, {}};
-  size_t start = 0;
-  while (start < text.size() && sec.rows.size() < max_lines) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) sec.rows.emplace_back("", text.substr(start, end - start));
-    start = end + 1;
-  }
-  return sec;
-}
-
 std::string info_value(const Json& info, const std::string& suffix) {
   std::string arch = info.value("general.architecture", "");
   auto it = info.find(arch + "." + suffix);
@@ -56,9 +44,10 @@ void print_sections(const Json& show, bool verbose) {
   for (const Json& c : capabilities)
     if (c.is_string()) caps.rows.emplace_back("", c.get<std::string>());
   sections.push_back(caps);
-  if (show.contains("parameters")) sections.push_back(lines("Parameters", show["parameters"], 100));
-  if (show.contains("system")) sections.push_back(lines("System", show["system"], 2));
-  if (show.contains("license")) sections.push_back(lines("License", show["license"], 2));
+  if (show.contains("parameters"))
+    sections.push_back(lines_section("Parameters", show["parameters"], 100));
+  if (show.contains("system")) sections.push_back(lines_section("System", show["system"], 2));
+  if (show.contains("license")) sections.push_back(lines_section("License", show["license"], 2));
   if (verbose) {
     Section meta{"Metadata", {}};
     Json info = show.value("model_info", Json::object());

@@ -22,4 +22,16 @@ std::string render(const std::vector<Section>& sections) {
   return out;
 }
 
+Section lines_section(const std::string& title, const std::string& text, size_t max_lines) {
+  Section sec{title, {}};
+  size_t start = 0;
+  while (start < text.size() && sec.rows.size() < max_lines) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) sec.rows.emplace_back("", text.substr(start, end - start));
+    start = end + 1;
+  }
+  return sec;
+}
+
 }  // namespace cria::cli

@@ -15,4 +15,7 @@ struct Section {
 // "  Title\n    key    value\n" with keys padded to a common width, a blank line after.
 std::string render(const std::vector<Section>& sections);
 
+// A section of the first `max_lines` non-empty lines of `text`, without keys.
+Section lines_section(const std::string& title, const std::string& text, size_t max_lines);
+
 }  // namespace cria::cli
