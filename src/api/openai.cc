@@ -223,6 +223,7 @@ Result<ChatCompletionRequest> parse_chat_completion(const Json& body) {
   CRIA_RETURN_IF_ERROR(parse_response_format(body, r.chat.format));
   CRIA_RETURN_IF_ERROR(parse_tools(body, r.chat.tools));
   CRIA_RETURN_IF_ERROR(parse_reasoning(body, r.chat.think));
+  CRIA_RETURN_IF_ERROR(parse_logprobs(body, r.chat.top_logprobs));
   return r;
 }
 
@@ -238,7 +239,50 @@ Result<CompletionRequest> parse_completion(const Json& body) {
   if (prompt) r.generate.prompt = prompt->get<std::string>();
   CRIA_RETURN_IF_ERROR(compat::read_string(body, "suffix", r.generate.suffix));
   CRIA_RETURN_IF_ERROR(parse_sampling(body, r.generate.options));
+  // The legacy API's logprobs: how many alternatives (0..5) with each token.
+  if (const Json* lp = field(body, "logprobs"); lp && !lp->is_null()) {
+    if (!lp->is_number_integer() || lp->get<int64_t>() < 0 || lp->get<int64_t>() > 5)
+      return bad_request("\"logprobs\" must be an integer from 0 to 5");
+    r.generate.top_logprobs = lp->get<int>();
+  }
   return r;
+}
+
+Json logprob_entries(const Json& entries) {
+  Json out = Json::array();
+  if (!entries.is_array()) return out;
+  for (Json e : entries) {
+    if (!e.contains("top_logprobs")) e["top_logprobs"] = Json::array();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Json chat_logprobs(const Json& entries) {
+  if (entries.is_null()) return nullptr;
+  return Json{{"content", logprob_entries(entries)}};
+}
+
+Json completion_logprobs(const Json& entries, int64_t& text_offset) {
+  if (entries.is_null()) return nullptr;
+  Json tokens = Json::array(), logprobs = Json::array(), top = Json::array(),
+       offsets = Json::array();
+  for (const Json& e : entries) {
+    const std::string token = e.value("token", "");
+    tokens.push_back(token);
+    logprobs.push_back(e.value("logprob", 0.0));
+    Json alternatives = Json::object();
+    for (const Json& t : e.value("top_logprobs", Json::array())) {
+      alternatives[t.value("token", "")] = t.value("logprob", 0.0);
+    }
+    top.push_back(std::move(alternatives));
+    offsets.push_back(text_offset);
+    text_offset += static_cast<int64_t>(token.size());
+  }
+  return Json{{"tokens", tokens},
+              {"token_logprobs", logprobs},
+              {"top_logprobs", top},
+              {"text_offset", offsets}};
 }
 
 std::string finish_reason(const std::string& done_reason, bool had_tool_calls) {
@@ -260,7 +304,7 @@ Json tool_calls_json(const std::vector<ToolCall>& calls, int64_t first_index) {
 }
 
 Json chat_completion(const Head& head, const Message& message, const std::string& finish_reason,
-                     const Usage& usage) {
+                     const Usage& usage, const Json& logprobs) {
   Json msg = {{"role", "assistant"}};
   bool tools = !message.tool_calls.empty();
   msg["content"] = tools && message.content.empty() ? Json() : Json(message.content);
@@ -268,12 +312,13 @@ Json chat_completion(const Head& head, const Message& message, const std::string
   if (tools) msg["tool_calls"] = tool_calls_json(message.tool_calls);
   Json j = head_json(head, "chat.completion");
   j["choices"] = Json::array({Json{
-      {"index", 0}, {"message", msg}, {"logprobs", nullptr}, {"finish_reason", finish_reason}}});
+      {"index", 0}, {"message", msg}, {"logprobs", logprobs}, {"finish_reason", finish_reason}}});
   j["usage"] = usage_json(usage);
   return j;
 }
 
-Json chat_chunk(const Head& head, const Message& delta, bool with_role, int64_t first_tool_index) {
+Json chat_chunk(const Head& head, const Message& delta, bool with_role, int64_t first_tool_index,
+                const Json& logprobs) {
   Json d = Json::object();
   if (with_role) d["role"] = "assistant";
   if (with_role || !delta.content.empty()) d["content"] = delta.content;
@@ -282,7 +327,7 @@ Json chat_chunk(const Head& head, const Message& delta, bool with_role, int64_t 
     d["tool_calls"] = tool_calls_json(delta.tool_calls, first_tool_index);
   Json j = head_json(head, "chat.completion.chunk");
   j["choices"] = Json::array(
-      {Json{{"index", 0}, {"delta", d}, {"logprobs", nullptr}, {"finish_reason", nullptr}}});
+      {Json{{"index", 0}, {"delta", d}, {"logprobs", logprobs}, {"finish_reason", nullptr}}});
   return j;
 }
 
@@ -303,18 +348,19 @@ Json usage_chunk(const Head& head, const std::string& object, const Usage& usage
 }
 
 Json text_completion(const Head& head, const std::string& text, const std::string& finish_reason,
-                     const Usage& usage) {
+                     const Usage& usage, const Json& logprobs) {
   Json j = head_json(head, "text_completion");
   j["choices"] = Json::array({Json{
-      {"text", text}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", finish_reason}}});
+      {"text", text}, {"index", 0}, {"logprobs", logprobs}, {"finish_reason", finish_reason}}});
   j["usage"] = usage_json(usage);
   return j;
 }
 
-Json completion_chunk(const Head& head, const std::string& text, const Json& finish_reason) {
+Json completion_chunk(const Head& head, const std::string& text, const Json& finish_reason,
+                      const Json& logprobs) {
   Json j = head_json(head, "text_completion");
   j["choices"] = Json::array({Json{
-      {"text", text}, {"index", 0}, {"logprobs", nullptr}, {"finish_reason", finish_reason}}});
+      {"text", text}, {"index", 0}, {"logprobs", logprobs}, {"finish_reason", finish_reason}}});
   return j;
 }
 

@@ -6,6 +6,8 @@
 
 namespace cria::api {
 
+Status parse_logprobs(const Json& body, int& top_logprobs);
+
 namespace {
 
 Error bad(const std::string& msg) {
@@ -67,7 +69,7 @@ Status parse_common(const Json& body, CommonRequest& r) {
       return bad("\"think\" must be true, false or a level (\"low\", \"medium\", \"high\")");
     }
   }
-  return {};
+  return parse_logprobs(body, r.top_logprobs);
 }
 
 Result<ToolCall> parse_tool_call(const Json& j, int64_t index) {
@@ -115,6 +117,23 @@ Result<Message> parse_message(const Json& j) {
 }
 
 }  // namespace
+
+// "logprobs": true with "top_logprobs" 0..20 (0 when absent); top_logprobs alone is ignored,
+// as Ollama ignores it.
+Status parse_logprobs(const Json& body, int& top_logprobs) {
+  bool want = false;
+  CRIA_RETURN_IF_ERROR(take_bool(body, "logprobs", want));
+  int64_t top = 0;
+  if (auto it = body.find("top_logprobs"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
+        it->get<int64_t>() > kMaxTopLogprobs) {
+      return bad("top_logprobs must be between 0 and 20");
+    }
+    top = it->get<int64_t>();
+  }
+  top_logprobs = want ? static_cast<int>(top) : -1;
+  return {};
+}
 
 Result<std::string> request_model(const Json& body) {
   std::string model;

@@ -40,6 +40,9 @@ struct CommonRequest {
   std::optional<Nanos> keep_alive;  // unset: the server's default
   Json options = Json::object();    // validated later against the model's parameters
   std::optional<bool> think;
+  // -1: no log-probabilities ("logprobs" false); 0..20: each generated token's, with that
+  // many most likely alternatives ("top_logprobs").
+  int top_logprobs = -1;
 };
 
 struct GenerateRequest : CommonRequest {
@@ -57,6 +60,12 @@ struct ChatRequest : CommonRequest {
   std::vector<Message> messages;
   Json tools = Json::array();
 };
+
+// The most alternatives "top_logprobs" may ask for.
+inline constexpr int kMaxTopLogprobs = 20;
+
+// "logprobs": true and "top_logprobs": 0..20 into CommonRequest::top_logprobs.
+Status parse_logprobs(const Json& body, int& top_logprobs);
 
 Result<GenerateRequest> parse_generate(const Json& body);
 Result<ChatRequest> parse_chat(const Json& body);

@@ -20,6 +20,7 @@ const std::map<std::string, Command>& commands() {
       {"bench", {cmd_bench, "Prefill and decode speed (--model PATH [-p 512] [-n 128] [-t N])"}},
       {"devices", {cmd_devices, "List the compute devices this build can use"}},
       {"tokenize", {cmd_tokenize, "Token ids of a text (--model PATH [--no-bos] [--json] TEXT)"}},
+      {"embed", {cmd_embed, "Embedding of a text (--model PATH [--json] TEXT)"}},
       {"version", {cmd_version, "Print the version"}},
       {"serve", {cmd_serve, "Start the server (OLLAMA_HOST, default 127.0.0.1:11434)"}},
       {"run", {cmd_run, "Run a model (MODEL [PROMPT]; MODEL may be a .gguf file)"}},

@@ -14,6 +14,7 @@ using Args = std::vector<std::string>;
 int cmd_show(const Config& config, const Args& args);
 int cmd_devices(const Config& config, const Args& args);
 int cmd_tokenize(const Config& config, const Args& args);
+int cmd_embed(const Config& config, const Args& args);
 int cmd_logits(const Config& config, const Args& args);
 int cmd_generate(const Config& config, const Args& args);
 int cmd_bench(const Config& config, const Args& args);

@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <utility>
+
+#include <fmt/format.h>
 
 #include "base/log.h"
+#include "engine/models/registry.h"
 
 namespace cria::runner {
 
@@ -52,6 +57,7 @@ struct Batcher::Slot {
   std::optional<GrammarSampler> grammar;  // when the request has a format
   std::optional<tokenizer::StreamDecoder> text;
   std::optional<StopMatcher> stops;
+  std::vector<StepLogprobs> logprobs;  // when asked for: of tokens not yet in a Piece
   CompletionResult result;
   Clock::time_point t_start, t_first;
 };
@@ -90,18 +96,28 @@ Result<std::unique_ptr<Batcher>> Batcher::load(const BatcherOptions& o) {
   auto shared = std::make_shared<const gguf::File>(std::move(file));
   CRIA_ASSIGN_OR_RETURN(tokenizer::Tokenizer tok, tokenizer::Tokenizer::from_gguf(*shared));
   engine::ContextOptions copt = o.context;
+  CRIA_ASSIGN_OR_RETURN(auto model, engine::load_model(shared, {.use_mmap = copt.use_mmap,
+                                                                .cpu_repack = copt.cpu_repack}));
   const int parallel = std::max(1, o.parallel);
   int32_t per_seq = copt.n_ctx;
-  // Every sequence gets n_ctx positions: the cache holds n_ctx x parallel cells.
-  copt.n_seq = parallel;
-  copt.n_ctx = per_seq * parallel;
-  CRIA_ASSIGN_OR_RETURN(auto ctx, engine::Context::create(shared, copt));
-  CRIA_ASSIGN_OR_RETURN(ComputeGate gate, ComputeGate::open(o.compute_lock));
-  if (int32_t train = ctx->info().n_ctx_train; train > 0 && per_seq > train) {
+  if (int32_t train = model->info().n_ctx_train; train > 0 && per_seq > train) {
     log::warn("num_ctx {} is more than the model was trained for ({}): using {}", per_seq, train,
               train);
     per_seq = train;
   }
+  if (model->info().is_embedding()) {
+    // Each input of a forward pass is a sequence of its own, and all of an input's tokens
+    // are in one pass (its attention is not causal).
+    copt.n_seq = kEmbedSequences;
+    copt.n_batch = std::max(copt.n_batch, per_seq);
+    copt.n_ctx = copt.n_batch;
+  } else {
+    // Every sequence gets n_ctx positions: the cache holds n_ctx x parallel cells.
+    copt.n_seq = parallel;
+    copt.n_ctx = per_seq * parallel;
+  }
+  CRIA_ASSIGN_OR_RETURN(auto ctx, engine::Context::create(std::move(model), copt));
+  CRIA_ASSIGN_OR_RETURN(ComputeGate gate, ComputeGate::open(o.compute_lock));
   return std::unique_ptr<Batcher>(
       new Batcher(shared, std::move(tok), std::move(ctx), std::move(gate), parallel, per_seq));
 }
@@ -142,14 +158,68 @@ void Batcher::submit(std::shared_ptr<Job> job) {
   cv_.notify_all();
 }
 
+struct Batcher::EmbedTask {
+  std::vector<std::vector<int32_t>> inputs;
+  std::promise<Result<std::vector<std::vector<float>>>> done;
+};
+
+Result<EmbedResult> Batcher::embed(const std::vector<std::string>& texts, bool truncate) {
+  if (!is_embedding()) {
+    return make_error(Errc::kUnsupported, "this model does not support embeddings");
+  }
+  auto task = std::make_shared<EmbedTask>();
+  EmbedResult result;
+  const auto limit = static_cast<size_t>(n_ctx_seq_);
+  for (const std::string& text : texts) {
+    std::vector<int32_t> ids = tokenize(text, true);
+    if (ids.size() > limit) {
+      if (!truncate) {
+        return make_error(Errc::kInvalidArgument,
+                          fmt::format("input exceeds maximum context length: {} tokens, the "
+                                      "context is {}",
+                                      ids.size(), limit));
+      }
+      ids.resize(limit);
+    }
+    result.prompt_eval_count += static_cast<int64_t>(ids.size());
+    task->inputs.push_back(std::move(ids));
+  }
+  auto future = task->done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return make_error(Errc::kUnavailable, "the runner is stopping");
+    embeds_.push_back(task);
+  }
+  cv_.notify_all();
+  CRIA_ASSIGN_OR_RETURN(result.embeddings, future.get());
+  return result;
+}
+
+void Batcher::run_embeds() {
+  for (;;) {
+    std::shared_ptr<EmbedTask> task;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (embeds_.empty()) return;
+      task = std::move(embeds_.front());
+      embeds_.pop_front();
+    }
+    ComputeGate::Turn turn(gate_);
+    task->done.set_value(ctx_->embed(task->inputs));
+  }
+}
+
 void Batcher::loop() {
   for (;;) {
     bool busy = std::any_of(slots_.begin(), slots_.end(), [](auto& s) { return s->job; });
     {
       std::unique_lock<std::mutex> lock(mu_);
-      if (!busy) cv_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });
+      if (!busy) {
+        cv_.wait(lock, [&] { return stopping_ || !waiting_.empty() || !embeds_.empty(); });
+      }
       if (stopping_) break;
     }
+    run_embeds();
     assign_jobs();
     if (Status st = step(); !st.ok()) {
       log::warn("batch failed: {}", st.error().message);
@@ -161,6 +231,11 @@ void Batcher::loop() {
   }
   for (auto& s : slots_)
     if (s->job) finish(*s, make_error(Errc::kUnavailable, "the runner is stopping"));
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& task : embeds_) {
+    task->done.set_value(make_error(Errc::kUnavailable, "the runner is stopping"));
+  }
+  embeds_.clear();
 }
 
 void Batcher::assign_jobs() {
@@ -252,6 +327,7 @@ Status Batcher::start(Slot& slot, std::shared_ptr<Job> job) {
   // Against runaway generation: at most 10 x num_ctx tokens when num_predict is unlimited.
   slot.limit = o.num_predict >= 0 ? o.num_predict : int64_t{10} * n_ctx_seq_;
   slot.n_keep = static_cast<int32_t>(std::clamp<int64_t>(o.num_keep, 0, n_ctx_seq_ / 2));
+  slot.logprobs.clear();
   slot.result = CompletionResult{};
   slot.result.prompt_eval_count = static_cast<int64_t>(job->tokens.size());
   slot.t_start = Clock::now();
@@ -373,8 +449,11 @@ void Batcher::after_logits(Slot& s, std::span<const float> logits) {
   if (tok_.is_eog(next)) return finish_ok(s, "stop");
   ++s.result.eval_count;
   s.next = next;
+  if (const int top = s.job->params.top_logprobs; top >= 0) {
+    s.logprobs.push_back(step_logprobs(logits, next, top));
+  }
   std::string piece = s.stops->push(s.text->push(next));
-  if (!piece.empty()) s.job->push(Piece{std::move(piece)});
+  if (!piece.empty()) s.job->push(Piece{std::move(piece), std::exchange(s.logprobs, {})});
   if (s.stops->stopped()) return finish_ok(s, "stop");
   const bool complete = s.grammar && s.grammar->done();  // the format allows nothing more
   if (complete || s.result.eval_count >= s.limit) {
@@ -387,7 +466,9 @@ void Batcher::after_logits(Slot& s, std::span<const float> logits) {
 void Batcher::finish_ok(Slot& s, const char* reason) {
   std::string tail = s.stops->push(s.text->flush());
   tail += s.stops->flush();
-  if (!tail.empty()) s.job->push(Piece{std::move(tail)});
+  if (!tail.empty() || !s.logprobs.empty()) {
+    s.job->push(Piece{std::move(tail), std::exchange(s.logprobs, {})});
+  }
   s.result.done_reason = reason;
   s.result.eval = Clock::now() - s.t_first;
   if (s.result.context.empty()) s.result.context = s.cached;

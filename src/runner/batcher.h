@@ -31,6 +31,9 @@
 
 namespace cria::runner {
 
+// The sequences an embedding model's context holds: the inputs of one forward pass.
+inline constexpr int kEmbedSequences = 64;
+
 struct BatcherOptions {
   std::string model_path;
   engine::ContextOptions context;  // n_ctx: per sequence
@@ -49,9 +52,17 @@ class Batcher {
   // Queues a completion whose `tokens` are set; its events arrive on the job.
   void submit(std::shared_ptr<Job> job);
 
+  // An embedding model's pooled vectors (not normalised) for `texts`, computed on the
+  // batcher thread with as many inputs per forward pass as fit. An input longer than a
+  // sequence is cut to fit when `truncate`, else kInvalidArgument. kUnsupported for a
+  // language model.
+  Result<EmbedResult> embed(const std::vector<std::string>& texts, bool truncate);
+  bool is_embedding() const { return ctx_->info().is_embedding(); }
+
   std::vector<int32_t> tokenize(std::string_view text, bool add_special) const;
   std::string detokenize(std::span<const int32_t> ids) const;
   const engine::Context& context() const { return *ctx_; }
+  const tokenizer::Tokenizer& tokenizer() const { return tok_; }
   int32_t n_ctx_per_seq() const { return n_ctx_seq_; }
 
  private:
@@ -59,7 +70,11 @@ class Batcher {
 
   Batcher(std::shared_ptr<const gguf::File> file, tokenizer::Tokenizer tok,
           std::unique_ptr<engine::Context> ctx, ComputeGate gate, int parallel, int32_t n_ctx_seq);
+  struct EmbedTask;
+
   void loop();
+  // Runs the queued embedding requests.
+  void run_embeds();
   // Moves waiting jobs into free slots.
   void assign_jobs();
   Status start(Slot& slot, std::shared_ptr<Job> job);
@@ -97,6 +112,7 @@ class Batcher {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Job>> waiting_;
+  std::deque<std::shared_ptr<EmbedTask>> embeds_;
   bool stopping_ = false;
   std::thread thread_;
 };

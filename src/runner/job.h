@@ -17,6 +17,7 @@
 #include "api/options.h"
 #include "base/duration.h"
 #include "base/result.h"
+#include "runner/logprobs.h"
 #include "sampler/grammar.h"
 
 namespace cria::runner {
@@ -27,6 +28,9 @@ struct CompletionParams {
   api::Options options;
   api::Json format;                        // as requested: null, "", "json" or a JSON schema
   std::shared_ptr<const Grammar> grammar;  // compiled from format; null: unconstrained
+  // -1: no log-probabilities; 0..kMaxTopLogprobs: each generated token's, with that many of
+  // the most likely alternatives.
+  int top_logprobs = -1;
 };
 
 struct CompletionResult {
@@ -38,8 +42,14 @@ struct CompletionResult {
   std::vector<int32_t> context;  // the prompt and the generated tokens
 };
 
+struct EmbedResult {
+  std::vector<std::vector<float>> embeddings;  // pooled, one per input, not normalised
+  int64_t prompt_eval_count = 0;               // tokens of all inputs
+};
+
 struct Piece {
   std::string text;
+  std::vector<StepLogprobs> logprobs;  // of the tokens generated since the last piece
 };
 
 using Event = std::variant<Piece, CompletionResult, Error>;

@@ -56,7 +56,39 @@ Result<CompletionParams> completion_params(const Json& body) {
     p.format = *it;
     CRIA_ASSIGN_OR_RETURN(p.grammar, format_grammar(p.format));
   }
+  if (auto it = body.find("top_logprobs"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < -1 ||
+        it->get<int64_t>() > kMaxTopLogprobs) {
+      return make_error(Errc::kInvalidArgument, "top_logprobs must be -1..20");
+    }
+    p.top_logprobs = it->get<int>();
+  }
   return p;
+}
+
+// A token as Ollama's logprobs entries show it: its text and its bytes.
+Json token_json(const tokenizer::Tokenizer& tok, int32_t id, float logprob) {
+  const std::string& piece = tok.token_to_piece(id);
+  Json bytes = Json::array();
+  for (char c : piece) bytes.push_back(static_cast<uint8_t>(c));
+  return Json{{"token", piece}, {"logprob", logprob}, {"bytes", bytes}};
+}
+
+Json logprobs_json(const tokenizer::Tokenizer& tok, const std::vector<StepLogprobs>& steps) {
+  Json out = Json::array();
+  for (const StepLogprobs& s : steps) {
+    Json j = token_json(tok, s.chosen.id, s.chosen.logprob);
+    if (s.n_top > 0) {
+      Json top = Json::array();
+      for (int i = 0; i < s.n_top; ++i) {
+        const TokenLogprob& t = s.top[static_cast<size_t>(i)];
+        top.push_back(token_json(tok, t.id, t.logprob));
+      }
+      j["top_logprobs"] = std::move(top);
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 Json done_json(const CompletionResult& r) {
@@ -70,7 +102,8 @@ Json done_json(const CompletionResult& r) {
 }
 
 bool write_line(httplib::DataSink& sink, const Json& j) {
-  std::string line = j.dump() + "\n";
+  // Token texts may be partial UTF-8 (a byte token): replaced with U+FFFD; "bytes" has them.
+  std::string line = j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
   return sink.write(line.data(), line.size());
 }
 
@@ -88,6 +121,9 @@ class Routes {
     });
     server.Post("/completion", [this](const httplib::Request& req, httplib::Response& res) {
       completion(req, res);
+    });
+    server.Post("/embedding", [this](const httplib::Request& req, httplib::Response& res) {
+      embedding(req, res);
     });
   }
 
@@ -121,9 +157,31 @@ class Routes {
     reply(res, 200, Json{{"content", batcher_.detokenize(ids)}});
   }
 
+  // {"inputs": [texts], "truncate": true} → {"embeddings": [[...]], "prompt_eval_count": n}.
+  void embedding(const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req);
+    if (!body.ok()) return reply(res, 400, api::error_json(body.error().message));
+    std::vector<std::string> inputs;
+    for (const Json& t : body->value("inputs", Json::array())) {
+      if (!t.is_string()) return reply(res, 400, api::error_json("inputs must be strings"));
+      inputs.push_back(t.get<std::string>());
+    }
+    auto r = batcher_.embed(inputs, body->value("truncate", true));
+    if (!r.ok()) {
+      const bool bad =
+          r.error().code == Errc::kInvalidArgument || r.error().code == Errc::kUnsupported;
+      return reply(res, bad ? 400 : 500, api::error_json(r.error().message));
+    }
+    reply(res, 200,
+          Json{{"embeddings", r->embeddings}, {"prompt_eval_count", r->prompt_eval_count}});
+  }
+
   void completion(const httplib::Request& req, httplib::Response& res) {
     auto body = parse_body(req);
     if (!body.ok()) return reply(res, 400, api::error_json(body.error().message));
+    if (batcher_.is_embedding()) {
+      return reply(res, 400, api::error_json("this model only produces embeddings"));
+    }
     auto params = completion_params(*body);
     if (!params.ok()) return reply(res, 400, api::error_json(params.error().message));
     auto job = std::make_shared<Job>(std::move(params).value());
@@ -143,7 +201,11 @@ class Routes {
     for (;;) {
       Event e = job->pop();
       if (auto* piece = std::get_if<Piece>(&e)) {
-        if (!write_line(sink, Json{{"content", piece->text}})) {
+        Json line = {{"content", piece->text}};
+        if (!piece->logprobs.empty()) {
+          line["logprobs"] = logprobs_json(batcher_.tokenizer(), piece->logprobs);
+        }
+        if (!write_line(sink, line)) {
           job->cancelled = true;
           return;
         }

@@ -163,6 +163,8 @@ class ProcessRunner final : public Runner {
     return {};
   }
 
+  Result<Json> embed(const Json& request) override { return post("/embedding", request); }
+
   Result<std::vector<int32_t>> tokenize(const std::string& text, bool add_special) override {
     CRIA_ASSIGN_OR_RETURN(Json j,
                           post("/tokenize", {{"content", text}, {"add_special", add_special}}));
@@ -196,6 +198,9 @@ class ProcessRunner final : public Runner {
     if (!res)
       return died_error(fmt::format("lost the runner ({})", httplib::to_string(res.error())));
     Json j = Json::parse(res->body, nullptr, false);
+    if (res->status == 400 && j.is_object() && j.contains("error")) {
+      return make_error(Errc::kInvalidArgument, j.value("error", res->body));
+    }
     if (res->status != 200 || j.is_discarded())
       return make_error(Errc::kInternal, "runner error: " + res->body);
     return j;

@@ -36,6 +36,10 @@ class Runner {
   // Streams a completion request ({"prompt","context","options"}) to on_chunk.
   // Errors: the runner died or answered with an error (kUnavailable / kInternal).
   virtual Status complete(const Json& request, const ChunkFn& on_chunk) = 0;
+  // An embedding model's pooled vectors: {"inputs": [texts], "truncate": bool} →
+  // {"embeddings": [[...]], "prompt_eval_count": n}. kInvalidArgument for a request the
+  // runner refuses (a language model, an input too long without truncate).
+  virtual Result<Json> embed(const Json& request) = 0;
   virtual Result<std::vector<int32_t>> tokenize(const std::string& text, bool add_special) = 0;
   virtual Result<std::string> detokenize(const std::vector<int32_t>& tokens) = 0;
   // False once the runner process has exited.

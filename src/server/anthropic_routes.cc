@@ -94,7 +94,7 @@ Result<Rendered> schedule(App& app, const httplib::Request& req,
                           Result<api::ChatRequest> (*parse)(const Json&)) {
   CRIA_ASSIGN_OR_RETURN(Json body, parse_body(req));
   CRIA_ASSIGN_OR_RETURN(api::ChatRequest chat, parse(body));
-  CRIA_ASSIGN_OR_RETURN(Prepared p, prepare(app, chat.model, chat.options));
+  CRIA_ASSIGN_OR_RETURN(Prepared p, prepare(app, chat.model, chat.options, Use::kChat));
   CRIA_RETURN_IF_ERROR(acquire(app, p, std::nullopt));
   CRIA_ASSIGN_OR_RETURN(std::string prompt, render_chat_prompt(p, chat));
   return Rendered{std::move(chat), std::move(p), std::move(prompt)};

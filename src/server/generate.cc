@@ -33,7 +33,13 @@ Json base_line(Shape shape, const std::string& model, const Delta& d) {
 }
 
 bool empty(const Delta& d) {
-  return d.content.empty() && d.thinking.empty() && d.tool_calls.empty();
+  return d.content.empty() && d.thinking.empty() && d.tool_calls.empty() && d.logprobs.is_null();
+}
+
+void append_logprobs(Json& all, const Json& more) {
+  if (more.is_null()) return;
+  if (all.is_null()) all = Json::array();
+  all.insert(all.end(), more.begin(), more.end());
 }
 
 // Native NDJSON lines when streaming; one JSON object (or an error code) otherwise.
@@ -47,10 +53,12 @@ class NativeOutput final : public Output {
       all_.content += d.content;
       all_.thinking += d.thinking;
       all_.tool_calls.insert(all_.tool_calls.end(), d.tool_calls.begin(), d.tool_calls.end());
+      append_logprobs(all_.logprobs, d.logprobs);
       return true;
     }
     if (empty(d)) return stream_->alive();
     Json line = base_line(shape_, model_, d);
+    if (!d.logprobs.is_null()) line["logprobs"] = d.logprobs;
     line["done"] = false;
     return stream_->write(line);
   }
@@ -60,6 +68,7 @@ class NativeOutput final : public Output {
     j["done"] = true;
     j["done_reason"] = f.done_reason;
     if (shape_ == Shape::kGenerate) j["context"] = f.context;
+    if (!stream_ && !all_.logprobs.is_null()) j["logprobs"] = all_.logprobs;
     api::add_metrics(j, f.metrics);
     if (stream_) {
       stream_->write(j);
@@ -131,7 +140,7 @@ void handle_generate(App& app, const httplib::Request& req, httplib::Response& r
   if (!body.ok()) return reply_error(res, body.error());
   auto r = api::parse_generate(*body);
   if (!r.ok()) return reply_error(res, r.error());
-  auto p = prepare(app, r->model, r->options);
+  auto p = prepare(app, r->model, r->options, Use::kGenerate);
   if (!p.ok()) return reply_error(res, p.error());
   if (r->prompt.empty() && r->images.empty() && r->suffix.empty())
     return load_or_unload(app, *p, *r, Shape::kGenerate, res);
@@ -139,7 +148,8 @@ void handle_generate(App& app, const httplib::Request& req, httplib::Response& r
                      .context = r->context,
                      .format = r->format,
                      .has_tools = false,
-                     .think = r->think};
+                     .think = r->think,
+                     .top_logprobs = r->top_logprobs};
   if (!r->raw) {
     auto rendered = render_generate(p->model, *r);
     if (!rendered.ok()) return reply_error(res, rendered.error());
@@ -154,7 +164,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res) 
   if (!body.ok()) return reply_error(res, body.error());
   auto r = api::parse_chat(*body);
   if (!r.ok()) return reply_error(res, r.error());
-  auto p = prepare(app, r->model, r->options);
+  auto p = prepare(app, r->model, r->options, Use::kChat);
   if (!p.ok()) return reply_error(res, p.error());
   if (r->messages.empty()) return load_or_unload(app, *p, *r, Shape::kChat, res);
   if (Status st = acquire(app, *p, r->keep_alive); !st.ok()) return reply_error(res, st.error());
@@ -164,7 +174,8 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res) 
                      .context = {},
                      .format = r->format,
                      .has_tools = r->tools.is_array() && !r->tools.empty(),
-                     .think = r->think};
+                     .think = r->think,
+                     .top_logprobs = r->top_logprobs};
   respond(res, Shape::kChat, r->stream, std::move(p).value(), std::move(run_req));
 }
 

@@ -111,8 +111,18 @@ Result<ModelInfo> read_model_info(const std::string& path, bool verbose) {
   m.info["general.parameter_count"] = params;
   if (auto ctx = file.get_int(m.architecture + ".context_length"); ctx.ok())
     m.context_length = *ctx;
-  m.has_embeddings_only = m.architecture == "bert" || m.architecture == "nomic-bert";
+  m.has_embeddings_only = is_embedding_model(file);
   return m;
+}
+
+bool is_embedding_model(const gguf::File& file) {
+  auto pooling = file.get_int(std::string(file.architecture()) + ".pooling_type");
+  return pooling.ok() && *pooling != 0;
+}
+
+Result<bool> is_embedding_model(const std::string& gguf_path) {
+  CRIA_ASSIGN_OR_RETURN(auto cached, open_gguf_cached(gguf_path));
+  return is_embedding_model(*cached);
 }
 
 }  // namespace cria::server

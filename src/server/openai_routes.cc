@@ -1,12 +1,13 @@
 // OpenAI-compatible routes: POST /v1/chat/completions, POST /v1/completions,
-// GET /v1/models, GET /v1/models/{id}, POST /v1/embeddings (refused: no
-// embedding path yet). Each handler: parse -> validate (prepare) -> schedule
-// (acquire, render) -> stream (an Output writing OpenAI's objects).
+// GET /v1/models, GET /v1/models/{id}, POST /v1/embeddings (server/embed.h). Each handler: parse ->
+// validate (prepare) -> schedule (acquire, render) -> stream (an Output writing OpenAI's objects).
 #include <optional>
 
 #include "api/compat.h"
 #include "api/openai.h"
+#include "base/base64.h"
 #include "server/compat_routes.h"
+#include "server/embed.h"
 #include "server/http.h"
 #include "server/prompt.h"
 
@@ -43,6 +44,10 @@ class ChatOutput final : public Output {
       answer_.content += d.content;
       answer_.thinking += d.thinking;
       answer_.tool_calls.insert(answer_.tool_calls.end(), d.tool_calls.begin(), d.tool_calls.end());
+      if (!d.logprobs.is_null()) {
+        if (logprobs_.is_null()) logprobs_ = Json::array();
+        logprobs_.insert(logprobs_.end(), d.logprobs.begin(), d.logprobs.end());
+      }
       return true;
     }
     // Reasoning and content of one delta go in two chunks, as Ollama sends them.
@@ -51,18 +56,21 @@ class ChatOutput final : public Output {
       reasoning.thinking = d.thinking;
       if (!send(reasoning)) return false;
     }
-    if (d.content.empty() && d.tool_calls.empty()) return stream_->alive();
+    if (d.content.empty() && d.tool_calls.empty() && d.logprobs.is_null()) {
+      return stream_->alive();
+    }
     api::Message piece;
     piece.content = d.content;
     piece.tool_calls = d.tool_calls;
-    return send(piece);
+    return send(piece, oai::chat_logprobs(d.logprobs));
   }
 
   void done(const Final& f) override {
     std::string reason =
         oai::finish_reason(f.done_reason, tools_sent_ > 0 || !answer_.tool_calls.empty());
     if (!stream_) {
-      reply_ = oai::chat_completion(head_, answer_, reason, usage_of(f));
+      reply_ =
+          oai::chat_completion(head_, answer_, reason, usage_of(f), oai::chat_logprobs(logprobs_));
       return;
     }
     if (!role_sent_ && !send(api::Message{})) return;
@@ -87,8 +95,8 @@ class ChatOutput final : public Output {
   }
 
  private:
-  bool send(const api::Message& piece) {
-    bool ok = stream_->data(oai::chat_chunk(head_, piece, !role_sent_, tools_sent_));
+  bool send(const api::Message& piece, const Json& logprobs = nullptr) {
+    bool ok = stream_->data(oai::chat_chunk(head_, piece, !role_sent_, tools_sent_, logprobs));
     role_sent_ = true;
     tools_sent_ += static_cast<int64_t>(piece.tool_calls.size());
     return ok;
@@ -98,6 +106,7 @@ class ChatOutput final : public Output {
   SseWriter* stream_;
   bool include_usage_;
   api::Message answer_;
+  Json logprobs_;  // of the whole answer, when not streaming
   bool role_sent_ = false;
   int64_t tools_sent_ = 0;
   Json reply_;
@@ -113,16 +122,23 @@ class CompletionOutput final : public Output {
   bool delta(const Delta& d) override {
     if (!stream_) {
       text_ += d.content;
+      if (!d.logprobs.is_null()) {
+        if (logprobs_.is_null()) logprobs_ = Json::array();
+        logprobs_.insert(logprobs_.end(), d.logprobs.begin(), d.logprobs.end());
+      }
       return true;
     }
-    if (d.content.empty()) return stream_->alive();
-    return stream_->data(oai::completion_chunk(head_, d.content, nullptr));
+    if (d.content.empty() && d.logprobs.is_null()) return stream_->alive();
+    return stream_->data(oai::completion_chunk(head_, d.content, nullptr,
+                                               oai::completion_logprobs(d.logprobs, offset_)));
   }
 
   void done(const Final& f) override {
     std::string reason = oai::finish_reason(f.done_reason, false);
     if (!stream_) {
-      reply_ = oai::text_completion(head_, text_, reason, usage_of(f));
+      int64_t offset = 0;
+      reply_ = oai::text_completion(head_, text_, reason, usage_of(f),
+                                    oai::completion_logprobs(logprobs_, offset));
       return;
     }
     if (!stream_->data(oai::completion_chunk(head_, "", reason))) return;
@@ -149,6 +165,8 @@ class CompletionOutput final : public Output {
   SseWriter* stream_;
   bool include_usage_;
   std::string text_;
+  Json logprobs_;       // of the whole answer, when not streaming
+  int64_t offset_ = 0;  // text_offset of the next streamed token
   Json reply_;
   std::optional<Error> error_;
 };
@@ -160,6 +178,7 @@ RunRequest chat_run_request(std::string prompt, const api::ChatRequest& chat) {
   r.format = chat.format;
   r.has_tools = !chat.tools.empty();
   r.think = chat.think;
+  r.top_logprobs = chat.top_logprobs;
   return r;
 }
 
@@ -168,7 +187,7 @@ void handle_chat_completions(App& app, const httplib::Request& req, httplib::Res
   if (!body.ok()) return reply_oai_error(res, body.error());
   auto r = oai::parse_chat_completion(*body);
   if (!r.ok()) return reply_oai_error(res, r.error());
-  auto p = prepare(app, r->chat.model, r->chat.options);
+  auto p = prepare(app, r->chat.model, r->chat.options, Use::kChat);
   if (!p.ok()) return reply_oai_error(res, p.error());
   if (Status st = acquire(app, *p, std::nullopt); !st.ok()) return reply_oai_error(res, st.error());
   auto prompt = render_chat_prompt(*p, r->chat);
@@ -186,13 +205,14 @@ void handle_completions(App& app, const httplib::Request& req, httplib::Response
   if (!body.ok()) return reply_oai_error(res, body.error());
   auto r = oai::parse_completion(*body);
   if (!r.ok()) return reply_oai_error(res, r.error());
-  auto p = prepare(app, r->generate.model, r->generate.options);
+  auto p = prepare(app, r->generate.model, r->generate.options, Use::kGenerate);
   if (!p.ok()) return reply_oai_error(res, p.error());
   auto prompt = render_generate(p->model, r->generate);
   if (!prompt.ok()) return reply_oai_error(res, prompt.error());
   if (Status st = acquire(app, *p, std::nullopt); !st.ok()) return reply_oai_error(res, st.error());
   RunRequest run_req;
   run_req.prompt = std::move(prompt).value();
+  run_req.top_logprobs = r->generate.top_logprobs;
   oai::Head head{api::compat::random_id("cmpl-"), api::compat::unix_now(), r->generate.model};
   bool usage = r->include_usage;
   respond_compat(
@@ -217,19 +237,65 @@ void handle_model(App& app, const httplib::Request& req, httplib::Response& res)
   reply_json(res, 200, oai::model_object(id, unix_seconds(m->modified), m->name.ns));
 }
 
-// No embedding path exists yet: a known model gets a clear 501 that clients
-// should not retry (the OpenAI SDKs honour x-should-retry).
-void handle_embeddings(App& app, const httplib::Request& req, httplib::Response& res) {
+// /v1/embeddings: input is a string or a list of strings; encoding_format "float" or
+// "base64" (the little-endian float32 bytes); dimensions cut then re-normalise.
+Result<EmbedRequest> parse_oai_embeddings(const Json& body) {
+  EmbedRequest r;
+  CRIA_ASSIGN_OR_RETURN(r.model, api::request_model(body));
+  const Json input = body.value("input", Json());
+  if (input.is_string()) {
+    r.inputs.push_back(input.get<std::string>());
+  } else if (input.is_array() && !input.empty()) {
+    for (const Json& s : input) {
+      if (!s.is_string()) {
+        return make_error(Errc::kInvalidArgument,
+                          "invalid input: expected a string or an array of strings");
+      }
+      r.inputs.push_back(s.get<std::string>());
+    }
+  } else {
+    return make_error(Errc::kInvalidArgument,
+                      "invalid input: expected a string or a non-empty array of strings");
+  }
+  if (auto it = body.find("dimensions"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<int64_t>() <= 0) {
+      return make_error(Errc::kInvalidArgument, "dimensions must be a positive integer");
+    }
+    r.dimensions = it->get<int64_t>();
+  }
+  return r;
+}
+
+Json oai_embedding(const std::vector<float>& v, bool base64) {
+  if (!base64) return v;
+  return base64_encode(
+      std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
+}
+
+void handle_oai_embeddings(App& app, const httplib::Request& req, httplib::Response& res) {
   auto body = parse_body(req);
   if (!body.ok()) return reply_oai_error(res, body.error());
-  auto model = api::request_model(*body);
-  if (!model.ok()) return reply_oai_error(res, model.error());
-  auto m = find_model(app, *model);
-  if (!m.ok()) return reply_oai_error(res, m.error());
-  res.set_header("x-should-retry", "false");
-  reply_oai_error(res, 501,
-                  "this model does not support embeddings: \"" + *model +
-                      "\" cannot be used with /v1/embeddings (cria has no embedding support yet)");
+  auto r = parse_oai_embeddings(*body);
+  if (!r.ok()) return reply_oai_error(res, r.error());
+  const std::string format = body->value("encoding_format", "float");
+  if (format != "float" && format != "base64") {
+    return reply_oai_error(res, 400, "encoding_format must be \"float\" or \"base64\"");
+  }
+  auto out = run_embed(app, *r);
+  if (!out.ok()) return reply_oai_error(res, out.error());
+  Json data = Json::array();
+  for (size_t i = 0; i < out->embeddings.size(); ++i) {
+    data.push_back(Json{{"object", "embedding"},
+                        {"embedding", oai_embedding(out->embeddings[i], format == "base64")},
+                        {"index", i}});
+  }
+  reply_json(res, 200,
+             Json{{"object", "list"},
+                  {"data", data},
+                  {"model", r->model},
+                  {"usage",
+                   {{"prompt_tokens", out->prompt_eval_count},
+                    {"total_tokens", out->prompt_eval_count}}}});
 }
 
 }  // namespace
@@ -243,7 +309,7 @@ void openai_routes(httplib::Server& s, App& app) {
   s.Post("/v1/completions", bind(handle_completions));
   s.Get("/v1/models", bind(handle_models));
   s.Get(R"(/v1/models/(.+))", bind(handle_model));
-  s.Post("/v1/embeddings", bind(handle_embeddings));
+  s.Post("/v1/embeddings", bind(handle_oai_embeddings));
 }
 
 }  // namespace cria::server

@@ -1,6 +1,9 @@
 #include "server/pipeline.h"
 
+#include <fmt/format.h>
+
 #include "base/log.h"
+#include "server/model_info.h"
 #include "server/prompt.h"
 #include "template/output_parser.h"
 
@@ -15,6 +18,7 @@ api::Json runner_request(const RunRequest& r, const api::Options& options) {
   opts["num_predict"] = options.num_predict;
   api::Json j = {{"prompt", r.prompt}, {"context", r.context}, {"options", opts}};
   if (!r.format.is_null()) j["format"] = r.format;
+  if (r.top_logprobs >= 0) j["top_logprobs"] = r.top_logprobs;
   return j;
 }
 
@@ -58,14 +62,22 @@ Delta delta_of(tmpl::ParsedOutput&& parsed) {
 
 }  // namespace
 
-Result<Prepared> prepare(App& app, const std::string& model, const api::Json& options_json) {
+Result<Prepared> prepare(App& app, const std::string& model, const api::Json& options_json,
+                         Use use) {
   Prepared p;
   p.model_name = model;
   CRIA_ASSIGN_OR_RETURN(p.model, find_model(app, model));
+  const char* what = use == Use::kEmbed ? "embeddings" : use == Use::kChat ? "chat" : "generate";
   if (p.model.model_path.empty())
     return make_error(Errc::kInvalidArgument,
-                      "\"" + model + "\" does not support generate: it has no model file");
+                      fmt::format("\"{}\" does not support {}: it has no model file", model, what));
+  CRIA_ASSIGN_OR_RETURN(const bool embedding, is_embedding_model(p.model.model_path));
+  if (embedding != (use == Use::kEmbed)) {
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("\"{}\" does not support {}", model, what));
+  }
   CRIA_ASSIGN_OR_RETURN(p.options, request_options(app, p.model, options_json));
+  if (embedding) return p;
   if (p.options.stop.empty() && !p.model.template_text) {
     // A built-in template brings its end-of-turn strings, as Ollama's params layer would.
     CRIA_ASSIGN_OR_RETURN(ModelTemplate mt, model_template(p.model));
@@ -105,8 +117,10 @@ void run(Prepared& p, const RunRequest& r, Output& out) {
       return true;
     }
     tmpl::ParsedOutput parsed = parser->push(c.value("content", ""));
+    Delta d = delta_of(std::move(parsed));
+    if (auto it = c.find("logprobs"); it != c.end()) d.logprobs = std::move(*it);
     // Pieces that are all held back still reach the Output: it notices a client gone.
-    if (!out.delta(delta_of(std::move(parsed)))) client_gone = true;
+    if (!out.delta(d)) client_gone = true;
     return !client_gone;
   });
   if (client_gone) {

@@ -26,8 +26,13 @@ struct Prepared {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 };
 
+// What a request wants of a model; a model that cannot do it is refused with Ollama's
+// message ("\"all-minilm\" does not support generate").
+enum class Use { kGenerate, kChat, kEmbed };
+
 // Resolves the model and merges the options (defaults <- model params <- request).
-Result<Prepared> prepare(App& app, const std::string& model, const api::Json& options_json);
+Result<Prepared> prepare(App& app, const std::string& model, const api::Json& options_json,
+                         Use use);
 // Takes a runner for it (loading the model when needed).
 Status acquire(App& app, Prepared& p, std::optional<Nanos> keep_alive);
 
@@ -40,6 +45,9 @@ struct Delta {
   std::string content;
   std::string thinking;
   std::vector<api::ToolCall> tool_calls;
+  // The generated tokens' log-probabilities, as Ollama's "logprobs" entries; null when the
+  // request did not ask for them.
+  api::Json logprobs;
 };
 
 struct Final {
@@ -63,6 +71,7 @@ struct RunRequest {
   api::Json format;           // null, "json" or a JSON schema
   bool has_tools = false;     // the request gave tools: tool calls are parsed out of the output
   std::optional<bool> think;  // the request's think (unset: a thinking model thinks)
+  int top_logprobs = -1;      // -1: no log-probabilities; else that many alternatives
 };
 
 // Runs the completion on the lease and reports to `out`, the runner's text split by the

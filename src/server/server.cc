@@ -14,6 +14,7 @@
 #include "sched/process_runner.h"
 #include "server/app.h"
 #include "server/compat_routes.h"
+#include "server/embed.h"
 #include "server/generate.h"
 #include "server/http.h"
 #include "server/models.h"
@@ -82,6 +83,8 @@ void routes(httplib::Server& s, App& app) {
   });
   s.Post("/api/generate", bind(handle_generate));
   s.Post("/api/chat", bind(handle_chat));
+  s.Post("/api/embed", bind(handle_embed));
+  s.Post("/api/embeddings", bind(handle_embeddings));
   s.Get("/api/tags", bind(handle_tags));
   s.Post("/api/show", bind(handle_show));
   s.Post("/api/copy", bind(handle_copy));

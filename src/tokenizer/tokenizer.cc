@@ -1,6 +1,7 @@
 #include "tokenizer/tokenizer.h"
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 
 #include "tokenizer/detokenize.h"
@@ -47,6 +48,9 @@ void partition(const Vocab& v, std::string_view text, bool parse_special,
         if (hit > pos) next.push_back(Fragment{-1, pos, hit});
         next.push_back(Fragment{id, hit, hit + t.size()});
         pos = hit + t.size();
+        if (!v.rstrip.empty() && v.rstrip[static_cast<size_t>(id)] != 0) {
+          while (pos < f.end && std::isspace(static_cast<unsigned char>(text[pos])) != 0) ++pos;
+        }
         found = true;
       }
       if (pos < f.end) next.push_back(Fragment{-1, pos, f.end});

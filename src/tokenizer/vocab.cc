@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <string>
 
 namespace cria::tokenizer {
 namespace {
@@ -170,6 +172,24 @@ void index_specials(Vocab& v) {
                    [&](int32_t a, int32_t b) { return v.text[a].size() > v.text[b].size(); });
 }
 
+// llama.cpp marks the special tokens of models named Phi-3 (general.name) RSTRIP, except
+// <unk>, <s> and <|endoftext|>, so that the newline after "<|user|>", "<|end|>", ... in the
+// chat template is not tokenized.
+void mark_rstrip(const gguf::File& f, Vocab& v) {
+  auto name = f.get_string("general.name");
+  if (!name.ok()) return;
+  std::string lower(*name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower.find("phi-3") == std::string::npos && lower.find("phi3") == std::string::npos) return;
+  v.rstrip.assign(static_cast<size_t>(v.size()), 0);
+  for (int32_t id : v.special) v.rstrip[static_cast<size_t>(id)] = 1;
+  if (const int32_t id = v.find("</s>"); id >= 0) v.rstrip[static_cast<size_t>(id)] = 1;
+  for (std::string_view t : {"<unk>", "<s>", "<|endoftext|>"}) {
+    if (const int32_t id = v.find(t); id >= 0) v.rstrip[static_cast<size_t>(id)] = 0;
+  }
+}
+
 }  // namespace
 
 Result<Vocab> load_vocab(const gguf::File& file) {
@@ -179,6 +199,7 @@ Result<Vocab> load_vocab(const gguf::File& file) {
   CRIA_RETURN_IF_ERROR(read_scores_and_types(file, v));
   CRIA_RETURN_IF_ERROR(read_specials(file, v));
   index_specials(v);
+  mark_rstrip(file, v);
   return v;
 }
 

@@ -38,6 +38,9 @@ struct Vocab {
   bool strip_accents = true;
   std::vector<int32_t> eog;      // sorted
   std::vector<int32_t> special;  // control, user-defined, unknown; longest text first
+  // Per token (empty: none): whitespace right after this special token is dropped when it is
+  // cut out of the text (llama.cpp's RSTRIP attribute, which it gives Phi-3's specials).
+  std::vector<uint8_t> rstrip;
 
   int32_t size() const { return static_cast<int32_t>(text.size()); }
   bool valid(int32_t id) const { return id >= 0 && id < size(); }

@@ -1,6 +1,7 @@
 // The model interface's errors and registry, and the runner's other attention paths (flash
 // attention, quantized KV cache) against the same golden rows, on the shared fixtures.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,8 @@
 #include "engine/models/registry.h"
 #include "engine/models/tables.h"
 #include "engine/runner/context.h"
+#include "engine_fixture.h"
+#include "gguf/writer.h"
 #include "golden_compare.h"
 #include "support/shared_data.h"
 
@@ -47,10 +50,19 @@ TEST(ModelTables, ErrorsNameTheKeyAndShape) {
 }
 
 TEST(ModelTables, UnknownArchitectureIsRefused) {
-  CRIA_REQUIRE_SHARED(path, "fixtures/bert.gguf");
+  // The bundled model's metadata under an architecture name no file registers.
+  auto src = gguf::File::open(stories_path());
+  ASSERT_TRUE(src.ok()) << src.error().message;
+  gguf::Writer w;
+  w.copy_metadata(*src);
+  w.set("general.architecture", "mamba9");
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "cria-unknown-arch.gguf").string();
+  ASSERT_TRUE(w.write(path).ok());
   auto ctx = engine::Context::open(path, {.n_ctx = 64});
+  std::filesystem::remove(path);
   ASSERT_FALSE(ctx.ok());
-  EXPECT_NE(ctx.error().message.find("unsupported architecture 'bert'"), std::string::npos)
+  EXPECT_NE(ctx.error().message.find("unsupported architecture 'mamba9'"), std::string::npos)
       << ctx.error().message;
 }
 

@@ -144,6 +144,19 @@ TEST(KvShift, ShiftedKeysMatchAFreshDecodeQuantizedCache) {
   }
 }
 
+// Gemma 3 rotates its local and global layers by different RoPE bases (and its local layers
+// attend a window of 8): each layer's keys must be shifted by that layer's own rotation.
+TEST(KvShift, ShiftedKeysMatchAFreshDecodePerLayerRope) {
+  for (const char* model : {"fixtures/gemma3.gguf", "fixtures/gemma2.gguf", "fixtures/phi3.gguf"}) {
+    CRIA_REQUIRE_SHARED(path, model);
+    const ShiftCheck c = check_shift(path, {.n_ctx = 512, .kv_type = GGML_TYPE_F32});
+    report(model, c);
+    // Gemma 3's base of 1e6 leaves F32 rounding of its own (the unshifted offset); a key
+    // rotated by another layer's RoPE would be off by whole logits.
+    EXPECT_LT(c.shifted, 1.5 * c.offset_noise + 1e-4) << model;
+  }
+}
+
 // The context shift proper: P + J + C in one sequence, J discarded, C moved back. C's cached
 // states attended J, so no fresh decode reproduces them; instead the same cache with P moved
 // forward by |J| (and C left in place) gives every cell the same offset from the next token.

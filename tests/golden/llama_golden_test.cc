@@ -21,6 +21,7 @@ struct GoldenModel {
   const char* golden;  // under the shared directory
   bool quantized;
   bool cpu_repack = true;
+  bool flash_attention = false;  // ggml_flash_attn_ext (the golden ran without it)
 };
 
 void PrintTo(const GoldenModel& m, std::ostream* os) {
@@ -70,7 +71,9 @@ TEST_P(LlamaGolden, MatchesLlamaCpp) {
   CRIA_REQUIRE_SHARED(golden_path, m.golden);
   const auto golden = nlohmann::json::parse(read_text(golden_path));
   const int n_ctx = golden["reference"]["n_ctx"].get<int>();
-  auto ctx = engine::Context::open(model_path, {.n_ctx = n_ctx, .cpu_repack = m.cpu_repack});
+  auto ctx = engine::Context::open(
+      model_path,
+      {.n_ctx = n_ctx, .cpu_repack = m.cpu_repack, .flash_attention = m.flash_attention});
   ASSERT_TRUE(ctx.ok()) << ctx.error().message;
   const Tolerance tol = m.quantized ? quantized_tolerance() : float_tolerance();
   Deviation dev;
@@ -114,6 +117,81 @@ INSTANTIATE_TEST_SUITE_P(
       }
       return n;
     });
+
+// "qwen3moe.flash" → qwen3moe_flash
+std::string golden_test_name(const ::testing::TestParamInfo<GoldenModel>& p) {
+  std::string n = p.param.name;
+  for (char& ch : n) {
+    if (ch == '-' || ch == '.') ch = '_';
+  }
+  return n;
+}
+
+// The Qwen fixtures, each also through flash attention against the same (non-flash) golden.
+const GoldenModel kQwenFixtures[] = {
+    {.name = "qwen2",
+     .model = "fixtures/qwen2.gguf",
+     .golden = "fixtures/golden/qwen2.json",
+     .quantized = false},
+    {.name = "qwen2.flash",
+     .model = "fixtures/qwen2.gguf",
+     .golden = "fixtures/golden/qwen2.json",
+     .quantized = false,
+     .flash_attention = true},
+    {.name = "qwen3",
+     .model = "fixtures/qwen3.gguf",
+     .golden = "fixtures/golden/qwen3.json",
+     .quantized = false},
+    {.name = "qwen3.flash",
+     .model = "fixtures/qwen3.gguf",
+     .golden = "fixtures/golden/qwen3.json",
+     .quantized = false,
+     .flash_attention = true},
+    {.name = "qwen3moe",
+     .model = "fixtures/qwen3moe.gguf",
+     .golden = "fixtures/golden/qwen3moe.json",
+     .quantized = false},
+    {.name = "qwen3moe.flash",
+     .model = "fixtures/qwen3moe.gguf",
+     .golden = "fixtures/golden/qwen3moe.json",
+     .quantized = false,
+     .flash_attention = true},
+};
+INSTANTIATE_TEST_SUITE_P(Qwen, LlamaGolden, ::testing::ValuesIn(kQwenFixtures), golden_test_name);
+
+// Gemma 2/3 (soft-caps, sliding windows, per-layer RoPE bases) and Phi-3 (fused projections),
+// each also through flash attention against the same (non-flash) golden.
+const GoldenModel kGemmaPhiFixtures[] = {
+    {.name = "gemma2",
+     .model = "fixtures/gemma2.gguf",
+     .golden = "fixtures/golden/gemma2.json",
+     .quantized = false},
+    {.name = "gemma2.flash",
+     .model = "fixtures/gemma2.gguf",
+     .golden = "fixtures/golden/gemma2.json",
+     .quantized = false,
+     .flash_attention = true},
+    {.name = "gemma3",
+     .model = "fixtures/gemma3.gguf",
+     .golden = "fixtures/golden/gemma3.json",
+     .quantized = false},
+    {.name = "gemma3.flash",
+     .model = "fixtures/gemma3.gguf",
+     .golden = "fixtures/golden/gemma3.json",
+     .quantized = false,
+     .flash_attention = true},
+    {.name = "phi3",
+     .model = "fixtures/phi3.gguf",
+     .golden = "fixtures/golden/phi3.json",
+     .quantized = false},
+    {.name = "phi3.flash",
+     .model = "fixtures/phi3.gguf",
+     .golden = "fixtures/golden/phi3.json",
+     .quantized = false,
+     .flash_attention = true},
+};
+INSTANTIATE_TEST_SUITE_P(GemmaPhi, LlamaGolden, ::testing::ValuesIn(kGemmaPhiFixtures),
+                         golden_test_name);
 
 }  // namespace
 }  // namespace cria::test

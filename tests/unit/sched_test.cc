@@ -102,6 +102,9 @@ class FakeRunner : public Runner {
     on_chunk(Json{{"content", "hi"}, {"stop", true}});
     return {};
   }
+  Result<Json> embed(const Json&) override {
+    return make_error(Errc::kInvalidArgument, "a fake runner has no embeddings");
+  }
   Result<std::vector<int32_t>> tokenize(const std::string& text, bool) override {
     return std::vector<int32_t>(text.size(), 1);
   }

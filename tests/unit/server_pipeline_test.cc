@@ -17,6 +17,9 @@ class PiecesRunner final : public sched::Runner {
     on_chunk(api::Json{{"done", true}, {"done_reason", "stop"}, {"eval_count", 9}});
     return {};
   }
+  Result<api::Json> embed(const api::Json&) override {
+    return make_error(Errc::kInvalidArgument, "no embeddings here");
+  }
   Result<std::vector<int32_t>> tokenize(const std::string&, bool) override {
     return std::vector<int32_t>{};
   }

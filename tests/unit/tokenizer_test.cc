@@ -198,6 +198,25 @@ TEST(Tokenizer, SpecialTokensOnlyWhenAsked) {
   EXPECT_EQ(eos.back(), tok.eos());
 }
 
+// llama.cpp gives the special tokens of a model named Phi-3 (general.name) the RSTRIP
+// attribute: the newlines after <|user|>, <|end|> and <|assistant|> in its chat template are
+// not tokenized. The fixture carries the real Phi-3 vocabulary and such a name.
+TEST(Tokenizer, Phi3SpecialTokensDropTheWhitespaceAfterThem) {
+  CRIA_REQUIRE_SHARED(path, "fixtures/phi3.gguf");
+  auto file = gguf::File::open(path);
+  ASSERT_TRUE(file.ok()) << file.error().message;
+  auto tok = Tokenizer::from_gguf(*file);
+  ASSERT_TRUE(tok.ok()) << tok.error().message;
+  constexpr int32_t kUser = 32010, kEnd = 32007, kAssistant = 32001;
+  std::vector<int32_t> want = {kUser};
+  for (int32_t id : tok->encode("Hi", enc(false, false))) want.push_back(id);
+  want.push_back(kEnd);
+  want.push_back(kAssistant);
+  EXPECT_EQ(tok->encode("<|user|>\nHi<|end|>\n<|assistant|>\n", enc(false, true)), want);
+  // <s> (like <unk> and <|endoftext|>) keeps the newline after it.
+  EXPECT_GT(tok->encode("<s>\n", enc(false, true)).size(), 1u);
+}
+
 // A minimal GGUF vocabulary in memory.
 gguf::Writer bpe_writer() {
   gguf::Writer w;

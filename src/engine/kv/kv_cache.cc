@@ -158,13 +158,14 @@ void KvCache::fill_indices(std::span<const int32_t> cells) {
   }
 }
 
-// Writes the causal mask (with a sliding window when n_swa > 0) of the batch into t.
+// Writes the mask (causal unless the cache is not, with a sliding window when n_swa > 0) of the
+// batch into t.
 void KvCache::set_mask(backend::Graph& graph, ggml_tensor* t, std::span<const int32_t> positions,
                        std::span<const int32_t> seqs, int32_t n_kv, int32_t n_swa) {
   std::vector<float>& mask = n_swa > 0 ? mask_swa_ : mask_;
   mask.resize(positions.size() * static_cast<size_t>(n_kv));
-  cells_.build_mask(positions, seqs, MaskOptions{.causal = true, .n_swa = n_swa, .n_kv = n_kv},
-                    mask);
+  cells_.build_mask(positions, seqs,
+                    MaskOptions{.causal = opt_.causal, .n_swa = n_swa, .n_kv = n_kv}, mask);
   if (!opt_.flash) {
     graph.set_input(t, std::span<const float>(mask));
     return;

@@ -44,6 +44,8 @@ struct KvCacheOptions {
   // layer keeps all its cells; only the mask differs. n_swa 0: no SWA, swa_layers ignored.
   int32_t n_swa = 0;
   std::vector<uint8_t> swa_layers = {};  // n_layer entries when n_swa > 0
+  // false: a token attends every cell of its sequence, later positions too (BERT).
+  bool causal = true;
 };
 
 class KvCache;

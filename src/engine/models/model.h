@@ -14,6 +14,14 @@
 namespace cria::engine {
 
 // The sizes the runner needs to build a cache and buffers around a model.
+// How an embedding model turns a sequence's final hidden states into one vector.
+enum class Pooling {
+  kNone,  // no pooling: a language model
+  kMean,  // the average over the sequence's tokens
+  kCls,   // the first token's ([CLS])
+  kLast,  // the last token's
+};
+
 struct ModelInfo {
   std::string arch;  // general.architecture
   int32_t n_vocab = 0;
@@ -28,6 +36,16 @@ struct ModelInfo {
   // swa_layers[il] != 0 (n_layer entries). n_swa 0: none.
   int32_t n_swa = 0;
   std::vector<uint8_t> swa_layers = {};
+  // Causal attention (a token sees the positions up to its own) or, when false, the whole
+  // sequence (BERT): then every token of a sequence must be in the same batch.
+  bool causal = true;
+  // Not kNone: an embedding model, whose forward() returns the final hidden states
+  // [n_embd, n_outputs] instead of logits, pooled per sequence by Context::embed.
+  Pooling pooling = Pooling::kNone;
+
+  bool is_embedding() const { return pooling != Pooling::kNone; }
+  // The width of forward()'s output rows: n_vocab logits, or n_embd hidden values.
+  int32_t n_output() const { return is_embedding() ? n_embd : n_vocab; }
 };
 
 // The inputs of one batch's graph, made by the runner.
@@ -44,7 +62,8 @@ class Model {
   virtual ~Model() = default;
   virtual const ModelInfo& info() const = 0;
   virtual const backend::Weights& weights() const = 0;
-  // Adds the forward pass to inputs.graph; returns the logits [n_vocab, n_outputs].
+  // Adds the forward pass to inputs.graph; returns the logits [n_vocab, n_outputs] (an
+  // embedding model: the hidden states [n_embd, n_outputs]).
   virtual ggml_tensor* forward(const ForwardInputs& inputs) const = 0;
   // The KV cache's context shift: `keys` ([head_dim_k, n_head_kv, n_cells], F32 or F16) are
   // layer il's cached keys, each cell rotated by forward() at its old position; returns them

@@ -14,7 +14,13 @@ ggml_tensor* plain_attention(ggml_context* ctx, ggml_tensor* q, ggml_tensor* k, 
   // Scores of every query against every cached key, per head.
   ggml_tensor* kq = named(ggml_mul_mat(ctx, k, q), "kq", il);  // [n_kv, n_tokens, n_head]
   (void)ggml_prec_set_acc(kq, GGML_PREC_F32);
-  kq = named(ggml_soft_max_ext(ctx, kq, opt.mask, opt.scale, 0.0f), "kq_soft_max", il);
+  float scale = opt.scale;
+  if (opt.softcap > 0.0f) {  // the scale goes in before the cap, so softmax gets 1
+    if (scale != 1.0f) kq = ggml_scale(ctx, kq, scale);
+    kq = named(softcap(ctx, kq, opt.softcap), "kq_softcap", il);
+    scale = 1.0f;
+  }
+  kq = named(ggml_soft_max_ext(ctx, kq, opt.mask, scale, 0.0f), "kq_soft_max", il);
   // Weighted sum of the values.
   ggml_tensor* kqv = named(ggml_mul_mat(ctx, v, kq), "kqv", il);  // [head_dim, n_tokens, n_head]
   ggml_tensor* heads = ggml_permute(ctx, kqv, 0, 2, 1, 3);        // [head_dim, n_head, n_tokens]
@@ -24,7 +30,7 @@ ggml_tensor* plain_attention(ggml_context* ctx, ggml_tensor* q, ggml_tensor* k, 
 ggml_tensor* flash_attention(ggml_context* ctx, ggml_tensor* q, ggml_tensor* k, ggml_tensor* v,
                              const AttentionOptions& opt, int il) {
   assert(!opt.v_transposed && "flash attention reads V untransposed");
-  ggml_tensor* out = ggml_flash_attn_ext(ctx, q, k, v, opt.mask, opt.scale, 0.0f, 0.0f);
+  ggml_tensor* out = ggml_flash_attn_ext(ctx, q, k, v, opt.mask, opt.scale, 0.0f, opt.softcap);
   (void)ggml_prec_set_acc(out, GGML_PREC_F32);
   named(out, "fattn", il);  // [head_dim, n_head, n_tokens]
   return ggml_reshape_2d(ctx, out, out->ne[0] * out->ne[1], out->ne[2] * out->ne[3]);

@@ -6,7 +6,10 @@
 namespace cria::nn {
 
 struct AttentionOptions {
-  float scale = 1.0f;           // usually 1/sqrt(head_dim)
+  float scale = 1.0f;  // usually 1/sqrt(head_dim)
+  // > 0: the scaled scores are soft-capped, softcap * tanh(scale * kq / softcap), before the
+  // mask and softmax (Gemma 2's attn_logit_softcapping). 0: none.
+  float softcap = 0.0f;
   ggml_tensor* mask = nullptr;  // [n_kv, n_tokens]: 0 or -inf; F32 (F16 with flash)
   bool flash = false;           // ggml_flash_attn_ext instead of the plain path
   bool v_transposed = true;     // v is [n_kv, n_head_kv, head_dim] (the plain path's layout)

@@ -26,11 +26,38 @@ ggml_tensor* rms_norm(ggml_context* ctx, ggml_tensor* x, ggml_tensor* weight, fl
   return y;
 }
 
+ggml_tensor* layer_norm(ggml_context* ctx, ggml_tensor* x, ggml_tensor* weight, ggml_tensor* bias,
+                        float eps) {
+  ggml_tensor* y = ggml_norm(ctx, x, eps);
+  if (weight != nullptr) y = ggml_mul(ctx, y, weight);
+  if (bias != nullptr) y = ggml_add(ctx, y, bias);
+  return y;
+}
+
+ggml_tensor* softcap(ggml_context* ctx, ggml_tensor* x, float cap) {
+  assert(cap > 0.0f);
+  x = ggml_scale(ctx, x, 1.0f / cap);
+  x = ggml_tanh(ctx, x);
+  return ggml_scale(ctx, x, cap);
+}
+
+ggml_tensor* gated_ffn(ggml_context* ctx, const GatedFfnWeights& w, GateActivation act,
+                       ggml_tensor* x, int il) {
+  const bool silu = act == GateActivation::kSilu;
+  ggml_tensor* up = named(linear(ctx, w.up, x), "ffn_up", il);  // [n_ff (fused: 2 n_ff), n_tokens]
+  ggml_tensor* h = nullptr;                                     // [n_ff, n_tokens]
+  if (w.gate.weight == nullptr) {  // fused: ggml's single-operand GLU gates the first half
+    h = silu ? ggml_swiglu(ctx, up) : ggml_geglu(ctx, up);
+  } else {
+    ggml_tensor* gate = named(linear(ctx, w.gate, x), "ffn_gate", il);  // [n_ff, n_tokens]
+    h = silu ? ggml_swiglu_split(ctx, gate, up) : ggml_geglu_split(ctx, gate, up);
+  }
+  named(h, silu ? "ffn_swiglu" : "ffn_geglu", il);
+  return named(linear(ctx, w.down, h), "ffn_down", il);  // [n_embd, n_tokens]
+}
+
 ggml_tensor* swiglu_ffn(ggml_context* ctx, const SwiGluWeights& w, ggml_tensor* x, int il) {
-  ggml_tensor* up = named(linear(ctx, w.up, x), "ffn_up", il);        // [n_ff, n_tokens]
-  ggml_tensor* gate = named(linear(ctx, w.gate, x), "ffn_gate", il);  // [n_ff, n_tokens]
-  ggml_tensor* act = named(ggml_swiglu_split(ctx, gate, up), "ffn_swiglu", il);
-  return named(linear(ctx, w.down, act), "ffn_down", il);  // [n_embd, n_tokens]
+  return gated_ffn(ctx, w, GateActivation::kSilu, x, il);
 }
 
 }  // namespace cria::nn

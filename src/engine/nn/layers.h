@@ -21,14 +21,34 @@ ggml_tensor* linear(ggml_context* ctx, const Linear& w, ggml_tensor* x);
 // RMSNorm over ne0, times `weight` ([n_embd]) when it is set. x: [n_embd, n_tokens].
 ggml_tensor* rms_norm(ggml_context* ctx, ggml_tensor* x, ggml_tensor* weight, float eps);
 
-// The gated feed-forward of Llama: down(silu(gate x) * up x).
-struct SwiGluWeights {
-  Linear gate;  // [n_embd, n_ff]
-  Linear up;    // [n_embd, n_ff]
+// LayerNorm over ne0 (mean and variance), times `weight` plus `bias` when they are set.
+ggml_tensor* layer_norm(ggml_context* ctx, ggml_tensor* x, ggml_tensor* weight, ggml_tensor* bias,
+                        float eps);
+
+// Soft-capping (Gemma 2): cap * tanh(x / cap), elementwise; x keeps its shape.
+ggml_tensor* softcap(ggml_context* ctx, ggml_tensor* x, float cap);
+
+// A gated feed-forward: down(act(gate x) * up x).
+struct GatedFfnWeights {
+  // [n_embd, n_ff]. Unset: `up` is fused [n_embd, 2 * n_ff], its first n_ff rows the gate
+  // and the rest the up projection (Phi-3's ffn_up).
+  Linear gate;
+  Linear up;    // [n_embd, n_ff] (fused: [n_embd, 2 * n_ff])
   Linear down;  // [n_ff, n_embd]
+};
+using SwiGluWeights = GatedFfnWeights;
+
+// The activation applied to the gate.
+enum class GateActivation {
+  kSilu,      // SwiGLU (Llama, Qwen, Phi-3)
+  kGeluTanh,  // GeGLU with GELU's tanh approximation (Gemma)
 };
 
 // x: [n_embd, n_tokens] → [n_embd, n_tokens].
+ggml_tensor* gated_ffn(ggml_context* ctx, const GatedFfnWeights& w, GateActivation act,
+                       ggml_tensor* x, int il);
+
+// gated_ffn with SiLU: the feed-forward of Llama.
 ggml_tensor* swiglu_ffn(ggml_context* ctx, const SwiGluWeights& w, ggml_tensor* x, int il);
 
 }  // namespace cria::nn

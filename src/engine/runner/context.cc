@@ -23,7 +23,8 @@ KvCacheOptions kv_options(const ModelInfo& info, const ContextOptions& o) {
                         .type_v = o.kv_type,
                         .flash = o.flash_attention,
                         .n_swa = info.n_swa,
-                        .swa_layers = info.swa_layers};
+                        .swa_layers = info.swa_layers,
+                        .causal = info.causal};
 }
 
 }  // namespace
@@ -53,11 +54,16 @@ void fit_kv_type(const ModelInfo& info, ContextOptions& opt) {
 
 Result<std::unique_ptr<Context>> Context::create(std::shared_ptr<const gguf::File> file,
                                                  const ContextOptions& options) {
+  const backend::WeightsOptions wo{.use_mmap = options.use_mmap, .cpu_repack = options.cpu_repack};
+  CRIA_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, load_model(std::move(file), wo));
+  return create(std::move(model), options);
+}
+
+Result<std::unique_ptr<Context>> Context::create(std::unique_ptr<Model> model,
+                                                 const ContextOptions& options) {
   if (options.n_batch <= 0 || options.n_seq <= 0 || options.n_ctx < 0) {
     return make_error(Errc::kInvalidArgument, "n_batch and n_seq must be positive");
   }
-  const backend::WeightsOptions wo{.use_mmap = options.use_mmap, .cpu_repack = options.cpu_repack};
-  CRIA_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, load_model(std::move(file), wo));
   ContextOptions opt = options;
   if (opt.n_ctx == 0) opt.n_ctx = model->info().n_ctx_train;
   opt.n_batch = std::min(opt.n_batch, opt.n_ctx);
@@ -95,7 +101,7 @@ Status Context::reserve() {
                          .kv = &kv};
   g.output(model_->forward(in));
   CRIA_RETURN_IF_ERROR(compute_.reserve(g));
-  logits_.reserve(static_cast<size_t>(n) * static_cast<size_t>(info().n_vocab));
+  logits_.reserve(static_cast<size_t>(n) * static_cast<size_t>(info().n_output()));
   return {};
 }
 
@@ -158,7 +164,7 @@ Result<Logits> Context::decode(const Batch& batch) {
   CRIA_RETURN_IF_ERROR(check(batch));
   CRIA_RETURN_IF_ERROR(apply_shifts());
   prepare(batch);
-  const auto n_vocab = static_cast<size_t>(info().n_vocab);
+  const auto n_vocab = static_cast<size_t>(info().n_output());
   const auto n_rows = static_cast<size_t>(std::count(wanted_.begin(), wanted_.end(), 1));
   logits_.resize(n_rows * n_vocab);
   size_t out = 0;
@@ -198,7 +204,7 @@ Status Context::decode_chunk(std::span<const int32_t> tokens, size_t begin, size
   g.set_input(built_.out_ids, std::span<const int32_t>(out_ids_));
   CRIA_RETURN_IF_ERROR(reuse ? compute_.recompute(g) : compute_.compute(g));
   if (n_out == 0) return {};
-  const size_t n_vocab = static_cast<size_t>(info().n_vocab);
+  const size_t n_vocab = static_cast<size_t>(info().n_output());
   backend::Graph::read(built_.logits, logits_.data() + out * n_vocab,
                        n_out * n_vocab * sizeof(float));
   out += n_out;

@@ -55,6 +55,7 @@ struct Batch {
 };
 
 // The logits of the tokens that asked for them, in batch order. Valid until the next decode.
+// An embedding model's rows are its final hidden states instead (n_vocab is then n_embd).
 struct Logits {
   std::span<const float> data;  // n_rows * n_vocab
   int32_t n_rows = 0;
@@ -72,6 +73,10 @@ class Context {
                                                const ContextOptions& options = {});
   static Result<std::unique_ptr<Context>> create(std::shared_ptr<const gguf::File> file,
                                                  const ContextOptions& options = {});
+  // Around a model loaded already (engine::load_model, with the same use_mmap and
+  // cpu_repack), for a caller that chooses the options from the model's info.
+  static Result<std::unique_ptr<Context>> create(std::unique_ptr<Model> model,
+                                                 const ContextOptions& options = {});
 
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
@@ -79,6 +84,12 @@ class Context {
   // Runs the batch (in chunks of n_batch tokens) and returns the logits it asked for.
   // Errors: bad token, sequence or position (kInvalidArgument), a full cache (kOutOfMemory).
   Result<Logits> decode(const Batch& batch);
+
+  // An embedding model's pooled vector for each input (not normalised), n_embd floats
+  // each. Inputs go through the model together, as many per forward pass as fit n_batch
+  // tokens and n_seq sequences; each must fit one pass (at most n_batch tokens, else
+  // kInvalidArgument). Uses and then forgets sequences 0..n_seq-1.
+  Result<std::vector<std::vector<float>>> embed(std::span<const std::vector<int32_t>> inputs);
 
   // ---- Sequence edits (cancel, context shift, prefix reuse) ----
   // Drops positions [p0, p1) of seq (p1 < 0: to the end).
@@ -118,6 +129,9 @@ class Context {
   Status decode_chunk(std::span<const int32_t> tokens, size_t begin, size_t end, size_t& out);
   // Whether the graph of the last chunk fits one of n tokens, out_ids_ and n_kv cells.
   bool can_reuse(int64_t n, int32_t n_kv) const;
+  // Embeds inputs [begin, end) in one forward pass, appending their pooled vectors to out.
+  Status embed_group(std::span<const std::vector<int32_t>> inputs, size_t begin, size_t end,
+                     std::vector<std::vector<float>>& out);
   // Builds the graph of a chunk whose cells kv_.take() took, into graph_ and built_.
   void build(int64_t n, std::span<const int32_t> pos, std::span<const int32_t> seqs);
 

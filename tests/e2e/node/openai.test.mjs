@@ -164,7 +164,7 @@ test('models: list and retrieve', async () => {
   assert.ok(m.created > 1600000000);
 });
 
-test('openai errors: unknown model 404, bad requests 400, embeddings 501', async () => {
+test('openai errors: unknown model 404, bad requests 400, embeddings of a language model 400', async () => {
   await assert.rejects(
     openai.chat.completions.create({ model: 'nope', messages: userMessage }),
     (e) => e instanceof OpenAI.NotFoundError && /not found/.test(e.message) && e.error?.type != null);
@@ -181,7 +181,7 @@ test('openai errors: unknown model 404, bad requests 400, embeddings 501', async
     OpenAI.BadRequestError);
   await assert.rejects(
     openai.embeddings.create({ model, input: 'hello' }),
-    (e) => e.status === 501 && /does not support embeddings/.test(e.message));
+    (e) => e instanceof OpenAI.BadRequestError && /does not support embeddings/.test(e.message));
 });
 
 const tools = [{
