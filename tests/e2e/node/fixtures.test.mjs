@@ -1,4 +1,4 @@
-// The llama-architecture fixtures of ../shared/fixtures through the whole product
+// The causal-LM fixtures of ../shared/fixtures (every architecture) through the whole product
 // path (blob upload, /api/create, /api/generate raw, runner): greedy tokens equal
 // llama.cpp's golden outputs.
 import { test, before, after } from 'node:test';
@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { Ollama } from 'ollama';
 import { startServer, shared } from './server.mjs';
 
-const FIXTURES = ['llama', 'llama-e256', 'llama-e256-Q8_0', 'llama-e256-Q4_0', 'llama-e256-Q4_K_M', 'llama-e256-Q6_K'];
+const FIXTURES = ['llama', 'llama-e256', 'llama-e256-Q8_0', 'llama-e256-Q4_0', 'llama-e256-Q4_K_M', 'llama-e256-Q6_K',
+  'qwen2', 'qwen3', 'qwen3moe', 'gemma2', 'gemma3', 'phi3'];
 const dir = join(shared, 'fixtures');
 let srv, client;
 
