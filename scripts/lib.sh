@@ -20,7 +20,7 @@ BUILD_PACKAGES=(build-essential cmake ninja-build git ca-certificates openssl pk
                 nodejs npm)
 # Extra packages for the test suite (GoogleTest, clang's libFuzzer, clang-format
 # for the style check).
-TEST_PACKAGES=(libgtest-dev clang libclang-rt-dev clang-format python3)
+TEST_PACKAGES=(libgtest-dev clang libclang-rt-dev clang-format python3 docker-registry)
 
 # Installs the Debian packages that are missing; does nothing when all are there.
 ensure_packages() {

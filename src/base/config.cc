@@ -126,7 +126,8 @@ Status read_server_env(const EnvLookup& env, Config& c) {
   for (const Count& n : {Count{"OLLAMA_MAX_QUEUE", &c.max_queue, 1, 1 << 20},
                          Count{"OLLAMA_MAX_LOADED_MODELS", &c.max_loaded_models, 0, 1024},
                          Count{"OLLAMA_NUM_PARALLEL", &c.num_parallel, 0, 256},
-                         Count{"OLLAMA_CONTEXT_LENGTH", &c.context_length, 1, 1 << 24}}) {
+                         Count{"OLLAMA_CONTEXT_LENGTH", &c.context_length, 1, 1 << 24},
+                         Count{"CRIA_PULL_PART_SIZE", &c.pull_part_size, 0, 1 << 30}}) {
     if (auto v = env(n.name); v && !v->empty()) {
       CRIA_ASSIGN_OR_RETURN(*n.dst, parse_count(n.name, *v, n.lo, n.hi));
     }

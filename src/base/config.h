@@ -51,6 +51,7 @@ struct Config {
   bool noprune = false;                          // OLLAMA_NOPRUNE
   bool nohistory = false;                        // OLLAMA_NOHISTORY
   std::string home;                              // HOME (history file, default store)
+  int pull_part_size = 0;  // CRIA_PULL_PART_SIZE: bytes per download part; 0 = Ollama's plan
 
   static Result<Config> from_env(const EnvLookup& env);
 };

@@ -25,6 +25,8 @@ const std::map<std::string, Command>& commands() {
       {"serve", {cmd_serve, "Start the server (OLLAMA_HOST, default 127.0.0.1:11434)"}},
       {"run", {cmd_run, "Run a model (MODEL [PROMPT]; MODEL may be a .gguf file)"}},
       {"create", {cmd_create, "Create a model from a Modelfile (MODEL [-f Modelfile] [-q TYPE])"}},
+      {"pull", {cmd_pull, "Pull a model from a registry (MODEL [--insecure])"}},
+      {"push", {cmd_push, "Push a model to a registry (MODEL [--insecure])"}},
       {"list", {cmd_list, "List models"}},
       {"ls", {cmd_list, "List models"}},
       {"ps", {cmd_ps, "List running models"}},

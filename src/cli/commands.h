@@ -29,6 +29,8 @@ int cmd_rm(const Config& config, const Args& args);
 int cmd_stop(const Config& config, const Args& args);
 int cmd_create(const Config& config, const Args& args);
 int cmd_run(const Config& config, const Args& args);
+int cmd_pull(const Config& config, const Args& args);
+int cmd_push(const Config& config, const Args& args);
 // `cria show MODEL [...]`: a model in the store, through the server.
 int show_model(const Config& config, const Args& args);
 

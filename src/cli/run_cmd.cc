@@ -17,6 +17,7 @@
 #include "cli/chat_session.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/pull_cmd.h"
 #include "cli/repl.h"
 
 namespace cria::cli {
@@ -24,11 +25,13 @@ namespace cria::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "cria run MODEL [PROMPT] [--verbose] [--format json] [--keepalive 5m] [--nowordwrap]";
+    "cria run MODEL [PROMPT] [--verbose] [--format json] [--keepalive 5m] [--nowordwrap] "
+    "[--insecure]";
 
 struct RunOptions {
   ChatSettings chat;
   std::string prompt;
+  bool insecure = false;  // for the pull of a missing model
 };
 
 Result<RunOptions> parse(const Args& args) {
@@ -41,8 +44,10 @@ Result<RunOptions> parse(const Args& args) {
       o.chat.format = *v;
     } else if (auto k = f.take("--keepalive")) {
       o.chat.keep_alive = *k;
-    } else if (f.take_switch("--nowordwrap") || f.take_switch("--insecure") ||
-               f.take_switch("--think") || f.take_switch("--hidethinking")) {
+    } else if (f.take_switch("--insecure")) {
+      o.insecure = true;
+    } else if (f.take_switch("--nowordwrap") || f.take_switch("--think") ||
+               f.take_switch("--hidethinking")) {
     } else if (o.chat.model.empty() && f.peek()[0] != '-') {
       o.chat.model = f.next();
     } else if (!o.chat.model.empty() && f.peek()[0] != '-') {
@@ -93,6 +98,15 @@ Status ensure_server(const Config& config, const Client& client) {
                                 config.host_addr.url()));
 }
 
+// As Ollama's run: a model the server does not have is pulled first.
+Status ensure_model(const Client& client, const RunOptions& o) {
+  const std::string& model = o.chat.model;
+  if (!model.empty() && model[0] == '/') return {};  // a .gguf file
+  auto shown = client.post("/api/show", Json{{"model", model}});
+  if (shown.ok() || shown.error().code != Errc::kNotFound) return {};
+  return transfer_with_progress(client, "/api/pull", model, o.insecure);
+}
+
 }  // namespace
 
 int cmd_run(const Config& config, const Args& args) {
@@ -110,6 +124,7 @@ int cmd_run(const Config& config, const Args& args) {
   }
   Client client(config.host_addr);
   if (Status st = ensure_server(config, client); !st.ok()) return fail(st.error());
+  if (Status st = ensure_model(client, *o); !st.ok()) return fail(st.error());
   ChatSession session(client, o->chat);
   if (Status st = session.load(); !st.ok()) return fail(st.error());
   if (!o->prompt.empty() || piped) {

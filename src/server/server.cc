@@ -18,6 +18,7 @@
 #include "server/generate.h"
 #include "server/http.h"
 #include "server/models.h"
+#include "server/registry_routes.h"
 
 namespace cria::server {
 
@@ -91,6 +92,8 @@ void routes(httplib::Server& s, App& app) {
   s.Delete("/api/delete", bind(handle_delete));
   s.Post("/api/create", bind(handle_create));
   s.Get("/api/ps", bind(handle_ps));
+  s.Post("/api/pull", bind(handle_pull));
+  s.Post("/api/push", bind(handle_push));
   s.Get(R"(/api/blobs/([^/]+))", bind(handle_blob_head));  // HEAD is routed to GET handlers
   s.Post(R"(/api/blobs/([^/]+))",
          [&app](const httplib::Request& req, httplib::Response& res,

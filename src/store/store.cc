@@ -37,6 +37,13 @@ class HashingSink final : public FileSink {
   Sha256 hash_;
 };
 
+// An interrupted pull's "sha256-<hex>-partial[-N]": kept for it to resume.
+bool is_resume_state(const std::string& name) {
+  constexpr size_t kBlobName = 71;  // "sha256-" and 64 hex digits
+  return name.size() > kBlobName && Digest::parse(name.substr(0, kBlobName)).ok() &&
+         name.compare(kBlobName, 8, "-partial") == 0 && name.find(".tmp-") == std::string::npos;
+}
+
 Error not_found(const Name& n) {
   return make_error(Errc::kNotFound, fmt::format("model \"{}\" not found", n.display_shortest()));
 }
@@ -152,10 +159,13 @@ Result<StoredManifest> Store::read_manifest(const Name& n) const {
 }
 
 Status Store::write_manifest(const Name& n, const Manifest& m) {
+  return write_manifest_bytes(n, m.encode());
+}
+
+Status Store::write_manifest_bytes(const Name& n, std::string_view bytes) {
   CRIA_RETURN_IF_ERROR(ensure_dirs());
   std::string path = manifest_path(n);
   CRIA_RETURN_IF_ERROR(make_dirs(fs::path(path).parent_path().string()));
-  std::string bytes = m.encode();
   return write_file_atomic(path, [&](FileSink& sink) {
     return sink.write({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
   });
@@ -250,6 +260,7 @@ Result<PruneReport> Store::prune(const PruneOptions& opts) {
   for (const auto& f : list_files(blobs_dir())) {
     if (f.modified > cutoff) continue;
     std::string path = blobs_dir() + "/" + f.name;
+    if (is_resume_state(f.name)) continue;
     auto d = Digest::parse(f.name);
     bool is_blob = d.ok() && f.name[6] == '-';
     if (is_blob && in_use.count(d->str())) continue;

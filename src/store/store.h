@@ -84,6 +84,8 @@ class Store {
   // NotFound when there is no such model (matching case-insensitively).
   Result<StoredManifest> read_manifest(const Name& n) const;
   Status write_manifest(const Name& n, const Manifest& m);
+  // Writes a manifest's bytes as they are (a pulled manifest keeps its digest).
+  Status write_manifest_bytes(const Name& n, std::string_view bytes);
   // Every readable manifest; unreadable ones are skipped with a warning.
   Result<std::vector<StoredManifest>> manifests() const;
   Result<std::vector<ListEntry>> list() const;
@@ -95,7 +97,8 @@ class Store {
   Status remove(const Name& n, bool prune_blobs = true);
   // Removes the blobs of `m` that no manifest in the store references.
   Status remove_unreferenced(const Manifest& m);
-  // Removes unreferenced blobs and leftover temporary files.
+  // Removes unreferenced blobs and leftover temporary files; an interrupted
+  // pull's "sha256-<hex>-partial*" files stay for it to resume.
   Result<PruneReport> prune(const PruneOptions& opts = {});
 
  private:

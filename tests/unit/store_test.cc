@@ -281,6 +281,9 @@ TEST_F(TempStore, CopyDeletePruneKeepTheStoreConsistent) {
   OllamaModel om = write_ollama_model(*this, "registry.ollama.ai/library/stories/latest");
   put_blob("orphan");  // unreferenced
   write("blobs/sha256-partial-123", "leftover");
+  const std::string resume = "blobs/sha256-" + std::string(64, 'a') + "-partial";
+  write(resume, "an interrupted pull");
+  write(resume + "-0", "{}");
   Store store(root_);
   ASSERT_TRUE(store.copy(*Name::parse("stories"), *Name::parse("me/copy:v1")).ok());
   auto copied = store.read_manifest(*Name::parse("me/copy:v1"));
@@ -292,6 +295,9 @@ TEST_F(TempStore, CopyDeletePruneKeepTheStoreConsistent) {
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->blobs_removed, 1);
   EXPECT_EQ(report->temp_files_removed, 1);
+  EXPECT_TRUE(fs::exists(root_ + "/" + resume));  // kept for the pull to resume
+  fs::remove(root_ + "/" + resume);
+  fs::remove(root_ + "/" + resume + "-0");
   EXPECT_EQ(blob_files().size(), 6u);
 
   ASSERT_TRUE(store.remove(*Name::parse("stories")).ok());
