@@ -44,22 +44,34 @@ test('a request sharing a prefix with another sequence reuses its cells and keep
 });
 
 test('beyond the queue bound requests get 503 at once; the rest complete', async () => {
-  const n = 2 * (QUEUE + PARALLEL);
+  // Hold every slot with streams that run for thousands of tokens, and make sure each runs.
+  const streams = await Promise.all(Array.from({ length: PARALLEL }, (_, i) =>
+    client.generate({ model: 'stories', prompt: prompts[i], stream: true, options: { num_predict: -1 } })));
+  const readers = streams.map((s) => s[Symbol.asyncIterator]());
+  for (const r of readers) assert.ok((await r.next()).value, 'the held stream produces');
+  // QUEUE requests may wait; every one beyond them is refused without waiting.
+  const extra = 3;
   const started = Date.now();
-  const results = await Promise.allSettled(Array.from({ length: n }, (_, i) =>
-    // Long enough that all n are sent while the first ones still run (32 tokens finished
-    // before the last requests arrived once on a fast run, and nothing was refused).
-    client.generate({ model: 'stories', prompt: prompts[i % prompts.length], options: { num_predict: 256 } })));
-  const busy = results.filter((r) => r.status === 'rejected');
-  const ok = results.filter((r) => r.status === 'fulfilled');
-  assert.ok(busy.length > 0, 'some requests are refused');
-  for (const r of busy) {
+  const pending = Array.from({ length: QUEUE + extra }, (_, i) =>
+    client.generate({ model: 'stories', prompt: prompts[i], options: { num_predict: 4 } })
+      .then((value) => ({ value, at: Date.now() }), (reason) => ({ reason, at: Date.now() })));
+  const refused = [];
+  const settled = [];
+  for (const p of pending) p.then((r) => (r.reason ? refused : settled).push(r));
+  while (refused.length + settled.length < extra && Date.now() - started < 10000) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(settled.length, 0, 'no queued request finishes while the slots are held');
+  assert.equal(refused.length, extra, `${refused.length} refused`);
+  for (const r of refused) {
     assert.equal(r.reason.status_code, 503, String(r.reason));
     assert.match(r.reason.error, /maximum pending requests/);
   }
-  assert.ok(ok.length >= QUEUE + PARALLEL, `${ok.length} completed`);
-  for (const r of ok) assert.equal(r.value.eval_count, 256);
-  assert.ok(Date.now() - started < 120000);
+  for (const s of streams) s.abort();
+  const results = await Promise.all(pending);
+  const ok = results.filter((r) => !r.reason);
+  assert.equal(ok.length, QUEUE, 'the queued requests complete once the slots are free');
+  for (const r of ok) assert.equal(r.value.eval_count, 4);
 });
 
 test('clients that disconnect free their slots', async () => {
