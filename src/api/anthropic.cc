@@ -120,7 +120,8 @@ Status parse_system(const Json& body, std::vector<Message>& out) {
   return {};
 }
 
-Status parse_tools(const Json& body, Json& tools) {
+Status parse_tools(const Json& body, ChatRequest& chat) {
+  Json& tools = chat.tools;
   if (const Json* list = field(body, "tools")) {
     if (!list->is_array()) return bad_request("\"tools\" must be an array");
     for (const Json& t : *list) {
@@ -145,6 +146,7 @@ Status parse_tools(const Json& body, Json& tools) {
   std::string type, name;
   if (choice->is_object()) CRIA_RETURN_IF_ERROR(compat::read_string(*choice, "type", type));
   if (type == "none") tools = Json::array();
+  chat.tool_required = type == "any" || type == "tool";
   if (type == "none" || type == "auto" || type == "any") return {};
   if (type == "tool" && compat::read_string(*choice, "name", name).ok() && !name.empty())
     return compat::keep_only_tool(tools, name);
@@ -184,7 +186,7 @@ Result<ChatRequest> parse_common(const Json& body) {
   for (size_t i = 0; i < messages->size(); ++i)
     CRIA_RETURN_IF_ERROR(convert_message((*messages)[i], i, r.messages));
   CRIA_RETURN_IF_ERROR(parse_options(body, r.options));
-  CRIA_RETURN_IF_ERROR(parse_tools(body, r.tools));
+  CRIA_RETURN_IF_ERROR(parse_tools(body, r));
   CRIA_RETURN_IF_ERROR(parse_thinking(body, r.think));
   return r;
 }

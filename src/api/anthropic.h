@@ -5,7 +5,8 @@
 // string or text blocks (joined by newlines), tool_use blocks become an
 // assistant's tool calls and tool_result blocks role "tool" messages. Image and
 // document blocks are accepted and ignored (no vision). tool_choice "none" drops
-// the tools, {"type":"tool"} keeps only that tool, "any" passes them as "auto".
+// the tools, {"type":"tool"} keeps only that tool and, like "any", makes a call required
+// (ChatRequest::tool_required: a grammar forces it).
 // stop_sequence is always null: the runner does not say which stop string hit.
 // No HTTP here.
 #pragma once

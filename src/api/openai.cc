@@ -115,9 +115,15 @@ Status parse_sampling(const Json& body, Json& o) {
   CRIA_RETURN_IF_ERROR(compat::copy_integer(body, "seed", o, "seed"));
   CRIA_RETURN_IF_ERROR(compat::copy_integer(body, "max_tokens", o, "num_predict"));
   CRIA_RETURN_IF_ERROR(compat::copy_integer(body, "max_completion_tokens", o, "num_predict"));
-  CRIA_RETURN_IF_ERROR(compat::copy_stop(body, "stop", o));
-  if (const Json* n = field(body, "n"); n && !(n->is_number_integer() && n->get<int64_t>() == 1))
-    return bad_request("\"n\": only one choice (n = 1) is supported");
+  return compat::copy_stop(body, "stop", o);
+}
+
+Status parse_choices(const Json& body, int& n) {
+  const Json* v = field(body, "n");
+  if (!v) return {};
+  if (!v->is_number_integer() || v->get<int64_t>() < 1 || v->get<int64_t>() > kMaxChoices)
+    return bad_request(fmt::format("\"n\" must be an integer from 1 to {}", kMaxChoices));
+  n = v->get<int>();
   return {};
 }
 
@@ -155,22 +161,27 @@ Status parse_response_format(const Json& body, Json& format) {
       "response_format type \"{}\" is not supported: use text, json_object or json_schema", type));
 }
 
-Status parse_tools(const Json& body, Json& tools) {
+// tools, and tool_choice: "none" drops them, "required" forces a call of one, a named
+// function keeps only that one and forces its call.
+Status parse_tools(const Json& body, ChatRequest& chat) {
   if (const Json* t = field(body, "tools")) {
     if (!t->is_array()) return bad_request("\"tools\" must be an array");
-    tools = *t;
+    chat.tools = *t;
   }
   const Json* choice = field(body, "tool_choice");
   if (!choice) return {};
   if (choice->is_string()) {
     std::string c = choice->get<std::string>();
-    if (c == "none") tools = Json::array();
+    if (c == "none") chat.tools = Json::array();
+    chat.tool_required = c == "required";
     if (c == "none" || c == "auto" || c == "required") return {};
   } else if (choice->is_object()) {
     const Json* fn = field(*choice, "function");
     std::string name;
-    if (fn && fn->is_object() && compat::read_string(*fn, "name", name).ok() && !name.empty())
-      return compat::keep_only_tool(tools, name);
+    if (fn && fn->is_object() && compat::read_string(*fn, "name", name).ok() && !name.empty()) {
+      chat.tool_required = true;
+      return compat::keep_only_tool(chat.tools, name);
+    }
   }
   return bad_request(
       "\"tool_choice\" must be \"none\", \"auto\", \"required\" or "
@@ -220,8 +231,9 @@ Result<ChatCompletionRequest> parse_chat_completion(const Json& body) {
   CRIA_RETURN_IF_ERROR(parse_stream(body, r.chat.stream, r.include_usage));
   CRIA_RETURN_IF_ERROR(parse_messages(body, r.chat.messages));
   CRIA_RETURN_IF_ERROR(parse_sampling(body, r.chat.options));
+  CRIA_RETURN_IF_ERROR(parse_choices(body, r.n));
   CRIA_RETURN_IF_ERROR(parse_response_format(body, r.chat.format));
-  CRIA_RETURN_IF_ERROR(parse_tools(body, r.chat.tools));
+  CRIA_RETURN_IF_ERROR(parse_tools(body, r.chat));
   CRIA_RETURN_IF_ERROR(parse_reasoning(body, r.chat.think));
   CRIA_RETURN_IF_ERROR(parse_logprobs(body, r.chat.top_logprobs));
   return r;
@@ -239,6 +251,9 @@ Result<CompletionRequest> parse_completion(const Json& body) {
   if (prompt) r.generate.prompt = prompt->get<std::string>();
   CRIA_RETURN_IF_ERROR(compat::read_string(body, "suffix", r.generate.suffix));
   CRIA_RETURN_IF_ERROR(parse_sampling(body, r.generate.options));
+  int n = 1;
+  CRIA_RETURN_IF_ERROR(parse_choices(body, n));
+  if (n != 1) return bad_request("\"n\" > 1 is supported by /v1/chat/completions only");
   // The legacy API's logprobs: how many alternatives (0..5) with each token.
   if (const Json* lp = field(body, "logprobs"); lp && !lp->is_null()) {
     if (!lp->is_number_integer() || lp->get<int64_t>() < 0 || lp->get<int64_t>() > 5)
@@ -311,8 +326,10 @@ Json chat_completion(const Head& head, const Message& message, const std::string
   if (!message.thinking.empty()) msg["reasoning"] = message.thinking;
   if (tools) msg["tool_calls"] = tool_calls_json(message.tool_calls);
   Json j = head_json(head, "chat.completion");
-  j["choices"] = Json::array({Json{
-      {"index", 0}, {"message", msg}, {"logprobs", logprobs}, {"finish_reason", finish_reason}}});
+  j["choices"] = Json::array({Json{{"index", head.choice},
+                                   {"message", msg},
+                                   {"logprobs", logprobs},
+                                   {"finish_reason", finish_reason}}});
   j["usage"] = usage_json(usage);
   return j;
 }
@@ -326,14 +343,14 @@ Json chat_chunk(const Head& head, const Message& delta, bool with_role, int64_t 
   if (!delta.tool_calls.empty())
     d["tool_calls"] = tool_calls_json(delta.tool_calls, first_tool_index);
   Json j = head_json(head, "chat.completion.chunk");
-  j["choices"] = Json::array(
-      {Json{{"index", 0}, {"delta", d}, {"logprobs", logprobs}, {"finish_reason", nullptr}}});
+  j["choices"] = Json::array({Json{
+      {"index", head.choice}, {"delta", d}, {"logprobs", logprobs}, {"finish_reason", nullptr}}});
   return j;
 }
 
 Json finish_chunk(const Head& head, const std::string& finish_reason) {
   Json j = head_json(head, "chat.completion.chunk");
-  j["choices"] = Json::array({Json{{"index", 0},
+  j["choices"] = Json::array({Json{{"index", head.choice},
                                    {"delta", Json::object()},
                                    {"logprobs", nullptr},
                                    {"finish_reason", finish_reason}}});

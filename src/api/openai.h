@@ -2,10 +2,10 @@
 // /v1/models): requests parsed into Cria's native requests, and the JSON of
 // OpenAI's response objects. Follows Ollama's openai package: temperature and
 // top_p default to 1.0 when unset; max_tokens/max_completion_tokens become
-// num_predict. Not supported: n > 1 (refused), logit_bias, audio
+// num_predict. `n` > 1 (chat only) asks for several choices. Not supported: logit_bias, audio
 // output; image parts are accepted and ignored (no vision). tool_choice "none"
-// drops the tools, a named function keeps only that tool, "required" passes the
-// tools as "auto" does (no grammar forces a call). No HTTP here.
+// drops the tools, a named function keeps only that tool and, like "required",
+// makes a call required (ChatRequest::tool_required: a grammar forces it). No HTTP here.
 #pragma once
 
 #include <string>
@@ -15,9 +15,13 @@
 
 namespace cria::api::openai {
 
+// The most choices one chat completion may ask for ("n"), as OpenAI's limit.
+inline constexpr int kMaxChoices = 128;
+
 struct ChatCompletionRequest {
   ChatRequest chat;            // options use Ollama's names; format null, "json" or a schema
   bool include_usage = false;  // stream_options.include_usage
+  int n = 1;                   // choices
 };
 
 struct CompletionRequest {
@@ -40,6 +44,7 @@ struct Head {
   std::string id;  // "chatcmpl-..." or "cmpl-..."
   int64_t created = 0;
   std::string model;
+  int64_t choice = 0;  // the "index" of the choice the object is about (n > 1)
 };
 
 struct Usage {

@@ -59,6 +59,9 @@ struct GenerateRequest : CommonRequest {
 struct ChatRequest : CommonRequest {
   std::vector<Message> messages;
   Json tools = Json::array();
+  // The answer must call one of `tools` (OpenAI's tool_choice "required" or a named function,
+  // Anthropic's "any" or "tool"); Ollama's native API has no such field.
+  bool tool_required = false;
 };
 
 // The most alternatives "top_logprobs" may ask for.

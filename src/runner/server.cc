@@ -56,6 +56,13 @@ Result<CompletionParams> completion_params(const Json& body) {
     p.format = *it;
     CRIA_ASSIGN_OR_RETURN(p.grammar, format_grammar(p.format));
   }
+  if (auto it = body.find("grammar"); it != body.end()) {
+    if (!it->is_string()) return make_error(Errc::kInvalidArgument, "grammar must be a string");
+    if (p.grammar) return make_error(Errc::kInvalidArgument, "give format or grammar, not both");
+    auto g = Grammar::parse(it->get<std::string>());
+    if (!g.ok()) return make_error(Errc::kInvalidArgument, "invalid grammar: " + g.error().message);
+    p.grammar = std::move(g).value();
+  }
   if (auto it = body.find("top_logprobs"); it != body.end() && !it->is_null()) {
     if (!it->is_number_integer() || it->get<int64_t>() < -1 ||
         it->get<int64_t>() > kMaxTopLogprobs) {

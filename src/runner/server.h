@@ -3,12 +3,14 @@
 //   GET  /health      {"status":"ok","memory":{...},"n_ctx":N}
 //   POST /tokenize    {"content":"...","add_special":true} -> {"tokens":[...]}
 //   POST /detokenize  {"tokens":[...]} -> {"content":"..."}
-//   POST /completion  {"prompt":"...","context":[...],"options":{...}} -> NDJSON:
-//                     {"content":"..."} per piece, then {"done":true,"done_reason":...,
+//   POST /completion  {"prompt":"...","context":[...],"options":{...}, optional "format"
+//                     (null, "json" or a JSON schema) or "grammar" (sampler/grammar.h text),
+//                     "top_logprobs"} -> NDJSON: {"content":"..."} per piece, then
+//                     {"done":true,"done_reason":...,
 //                     "prompt_eval_count":..,"prompt_eval_duration":..,"eval_count":..,
 //                     "eval_duration":..,"context":[...]} or {"error":"..."}
-// Completions run one at a time. The process prints "listening on 127.0.0.1:PORT"
-// on stdout once it accepts connections, so the parent never guesses a port.
+// Completions run in the Batcher's parallel sequences. The process prints "listening on
+// 127.0.0.1:PORT" on stdout once it accepts connections, so the parent never guesses a port.
 #pragma once
 
 #include <string>

@@ -99,9 +99,9 @@ class SchemaConverter {
  public:
   explicit SchemaConverter(const Json& root) : root_(root) {}
 
-  Result<std::string> convert() {
+  Result<std::string> convert(std::string_view root_rule) {
     CRIA_ASSIGN_OR_RETURN(std::string body, expression(root_, ""));
-    std::string out = "root ::= " + body + "\n";
+    std::string out = std::string(root_rule) + " ::= " + body + "\n";
     for (const auto& [name, rule] : rules_) out += name + " ::= " + rule + "\n";
     for (const auto& [name, rule] : kPrimitives) {
       if (used_.count(name)) out += std::string(name) + " ::= " + rule + "\n";
@@ -329,11 +329,15 @@ std::string json_object_gbnf() {
   return out;
 }
 
-Result<std::string> json_schema_to_gbnf(std::string_view schema_json) {
+Result<std::string> json_schema_to_gbnf(std::string_view schema_json, std::string_view root_rule) {
   Json schema = Json::parse(schema_json, nullptr, false);
   if (schema.is_discarded())
     return make_error(Errc::kInvalidArgument, "the format is not valid JSON");
-  return SchemaConverter(schema).convert();
+  return SchemaConverter(schema).convert(root_rule);
+}
+
+std::string gbnf_literal(std::string_view bytes) {
+  return literal(bytes);
 }
 
 Result<std::shared_ptr<const Grammar>> json_object_grammar() {

@@ -39,8 +39,15 @@ namespace cria {
 // The grammar text of format "json": one JSON object, any members (Ollama's json mode).
 std::string json_object_gbnf();
 
-// The grammar text for a JSON schema given as JSON text.
-Result<std::string> json_schema_to_gbnf(std::string_view schema_json);
+// The grammar text for a JSON schema given as JSON text; the schema's value is rule
+// `root_rule`, so a larger grammar can embed it (its other rules are named "hint-N" and
+// the generic JSON ones ws, value, object, member, array, string, char, hex, integer,
+// number, boolean, null).
+Result<std::string> json_schema_to_gbnf(std::string_view schema_json,
+                                        std::string_view root_rule = "root");
+
+// A grammar literal matching exactly these bytes ("..." with escapes).
+std::string gbnf_literal(std::string_view bytes);
 
 // Both, compiled.
 Result<std::shared_ptr<const Grammar>> json_object_grammar();

@@ -111,11 +111,9 @@ void handle_messages(App& app, const httplib::Request& req, httplib::Response& r
   std::string id = api::compat::random_id("msg_");
   std::string model = r->chat.model;
   int64_t input_tokens = r->chat.stream ? count_tokens(r->prepared, r->prompt) : 0;
-  RunRequest run_req;
-  run_req.prompt = std::move(r->prompt);
-  run_req.has_tools = !r->chat.tools.empty();
-  run_req.think = r->chat.think;
-  respond_compat(res, r->chat.stream, std::move(r->prepared), std::move(run_req),
+  auto run_req = chat_run_request(r->prepared, std::move(r->prompt), r->chat);
+  if (!run_req.ok()) return reply_ant_error(res, run_req.error());
+  respond_compat(res, r->chat.stream, std::move(r->prepared), std::move(run_req).value(),
                  [id, model, input_tokens](SseWriter* w) {
                    auto out = std::make_unique<MessagesOutput>(id, model, w);
                    if (w) out->start(input_tokens);

@@ -144,12 +144,12 @@ void handle_generate(App& app, const httplib::Request& req, httplib::Response& r
   if (!p.ok()) return reply_error(res, p.error());
   if (r->prompt.empty() && r->images.empty() && r->suffix.empty())
     return load_or_unload(app, *p, *r, Shape::kGenerate, res);
-  RunRequest run_req{.prompt = r->prompt,
-                     .context = r->context,
-                     .format = r->format,
-                     .has_tools = false,
-                     .think = r->think,
-                     .top_logprobs = r->top_logprobs};
+  RunRequest run_req;
+  run_req.prompt = r->prompt;
+  run_req.context = r->context;
+  run_req.format = r->format;
+  run_req.think = r->think;
+  run_req.top_logprobs = r->top_logprobs;
   if (!r->raw) {
     auto rendered = render_generate(p->model, *r);
     if (!rendered.ok()) return reply_error(res, rendered.error());
@@ -170,13 +170,9 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res) 
   if (Status st = acquire(app, *p, r->keep_alive); !st.ok()) return reply_error(res, st.error());
   auto prompt = render_chat_prompt(*p, *r);
   if (!prompt.ok()) return reply_error(res, prompt.error());
-  RunRequest run_req{.prompt = std::move(prompt).value(),
-                     .context = {},
-                     .format = r->format,
-                     .has_tools = r->tools.is_array() && !r->tools.empty(),
-                     .think = r->think,
-                     .top_logprobs = r->top_logprobs};
-  respond(res, Shape::kChat, r->stream, std::move(p).value(), std::move(run_req));
+  auto run_req = chat_run_request(*p, std::move(prompt).value(), *r);
+  if (!run_req.ok()) return reply_error(res, run_req.error());
+  respond(res, Shape::kChat, r->stream, std::move(p).value(), std::move(run_req).value());
 }
 
 }  // namespace cria::server

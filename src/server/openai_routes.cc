@@ -33,11 +33,15 @@ int64_t unix_seconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-// chat.completion (one reply) or chat.completion.chunk events.
+// chat.completion (one reply) or chat.completion.chunk events of one choice. With
+// `ends_stream` false (one of n choices) it leaves the usage chunk and [DONE] to the caller.
 class ChatOutput final : public Output {
  public:
-  ChatOutput(oai::Head head, SseWriter* stream, bool include_usage)
-      : head_(std::move(head)), stream_(stream), include_usage_(include_usage) {}
+  ChatOutput(oai::Head head, SseWriter* stream, bool include_usage, bool ends_stream = true)
+      : head_(std::move(head)),
+        stream_(stream),
+        include_usage_(include_usage),
+        ends_stream_(ends_stream) {}
 
   bool delta(const Delta& d) override {
     if (!stream_) {
@@ -66,15 +70,15 @@ class ChatOutput final : public Output {
   }
 
   void done(const Final& f) override {
+    usage_ = usage_of(f);
     std::string reason =
         oai::finish_reason(f.done_reason, tools_sent_ > 0 || !answer_.tool_calls.empty());
     if (!stream_) {
-      reply_ =
-          oai::chat_completion(head_, answer_, reason, usage_of(f), oai::chat_logprobs(logprobs_));
+      reply_ = oai::chat_completion(head_, answer_, reason, usage_, oai::chat_logprobs(logprobs_));
       return;
     }
     if (!role_sent_ && !send(api::Message{})) return;
-    if (!stream_->data(oai::finish_chunk(head_, reason))) return;
+    if (!stream_->data(oai::finish_chunk(head_, reason)) || !ends_stream_) return;
     if (include_usage_ &&
         !stream_->data(oai::usage_chunk(head_, "chat.completion.chunk", usage_of(f))))
       return;
@@ -82,17 +86,18 @@ class ChatOutput final : public Output {
   }
 
   void error(const Error& e) override {
-    if (stream_) {
-      stream_->data(oai::error_body(http_status(e.code), e.message));
-    } else {
-      error_ = e;
-    }
+    if (stream_) stream_->data(oai::error_body(http_status(e.code), e.message));
+    error_ = e;
   }
 
   void reply(httplib::Response& res) const {
     if (error_) return reply_oai_error(res, *error_);
     reply_json(res, 200, reply_);
   }
+
+  const std::optional<Error>& failed() const { return error_; }
+  const Json& reply_json_body() const { return reply_; }
+  const oai::Usage& usage() const { return usage_; }
 
  private:
   bool send(const api::Message& piece, const Json& logprobs = nullptr) {
@@ -105,6 +110,8 @@ class ChatOutput final : public Output {
   oai::Head head_;
   SseWriter* stream_;
   bool include_usage_;
+  bool ends_stream_;
+  oai::Usage usage_;
   api::Message answer_;
   Json logprobs_;  // of the whole answer, when not streaming
   bool role_sent_ = false;
@@ -171,15 +178,50 @@ class CompletionOutput final : public Output {
   std::optional<Error> error_;
 };
 
-// The request for the runner from a rendered chat prompt.
-RunRequest chat_run_request(std::string prompt, const api::ChatRequest& chat) {
-  RunRequest r;
-  r.prompt = std::move(prompt);
-  r.format = chat.format;
-  r.has_tools = !chat.tools.empty();
-  r.think = chat.think;
-  r.top_logprobs = chat.top_logprobs;
-  return r;
+// n > 1: the choices run at once (run_choices), each a ChatOutput with its own index. One
+// reply merges their choices; a stream interleaves their chunks, then one usage chunk
+// (completion tokens of all choices) and [DONE].
+void respond_choices(App& app, httplib::Response& res, int n, bool stream, bool include_usage,
+                     const oai::Head& head, Prepared p, RunRequest run_req) {
+  auto answer = [=, &app](SseWriter* w, Prepared& first, const RunRequest& r) {
+    std::vector<std::unique_ptr<ChatOutput>> outs;
+    std::vector<Output*> raw;
+    for (int i = 0; i < n; ++i) {
+      oai::Head h = head;
+      h.choice = i;
+      outs.push_back(std::make_unique<ChatOutput>(h, w, include_usage, false));
+      raw.push_back(outs.back().get());
+    }
+    run_choices(app, first, r, raw);
+    return outs;
+  };
+  if (!stream) {
+    auto outs = answer(nullptr, p, run_req);
+    for (const auto& o : outs)
+      if (o->failed()) return o->reply(res);
+    Json reply = outs[0]->reply_json_body();
+    oai::Usage usage = outs[0]->usage();
+    for (size_t i = 1; i < outs.size(); ++i) {
+      reply["choices"].push_back(outs[i]->reply_json_body()["choices"][0]);
+      usage.completion_tokens += outs[i]->usage().completion_tokens;
+    }
+    reply["usage"] = Json{{"prompt_tokens", usage.prompt_tokens},
+                          {"completion_tokens", usage.completion_tokens},
+                          {"total_tokens", usage.prompt_tokens + usage.completion_tokens}};
+    return reply_json(res, 200, reply);
+  }
+  auto shared = std::make_shared<Prepared>(std::move(p));
+  auto req = std::make_shared<RunRequest>(std::move(run_req));
+  stream_sse(res, [=](SseWriter& w) {
+    auto outs = answer(&w, *shared, *req);
+    oai::Usage usage = outs[0]->usage();
+    for (size_t i = 0; i < outs.size(); ++i) {
+      if (outs[i]->failed()) return;
+      if (i > 0) usage.completion_tokens += outs[i]->usage().completion_tokens;
+    }
+    if (include_usage && !w.data(oai::usage_chunk(head, "chat.completion.chunk", usage))) return;
+    w.done();
+  });
 }
 
 void handle_chat_completions(App& app, const httplib::Request& req, httplib::Response& res) {
@@ -192,12 +234,17 @@ void handle_chat_completions(App& app, const httplib::Request& req, httplib::Res
   if (Status st = acquire(app, *p, std::nullopt); !st.ok()) return reply_oai_error(res, st.error());
   auto prompt = render_chat_prompt(*p, r->chat);
   if (!prompt.ok()) return reply_oai_error(res, prompt.error());
+  auto run_req = chat_run_request(*p, std::move(prompt).value(), r->chat);
+  if (!run_req.ok()) return reply_oai_error(res, run_req.error());
   oai::Head head{api::compat::random_id("chatcmpl-"), api::compat::unix_now(), r->chat.model};
   bool usage = r->include_usage;
-  respond_compat(res, r->chat.stream, std::move(p).value(),
-                 chat_run_request(std::move(prompt).value(), r->chat), [head, usage](SseWriter* w) {
-                   return std::make_unique<ChatOutput>(head, w, usage);
-                 });
+  if (r->n > 1) {
+    return respond_choices(app, res, r->n, r->chat.stream, usage, head, std::move(p).value(),
+                           std::move(run_req).value());
+  }
+  respond_compat(
+      res, r->chat.stream, std::move(p).value(), std::move(run_req).value(),
+      [head, usage](SseWriter* w) { return std::make_unique<ChatOutput>(head, w, usage); });
 }
 
 void handle_completions(App& app, const httplib::Request& req, httplib::Response& res) {

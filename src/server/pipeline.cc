@@ -1,10 +1,13 @@
 #include "server/pipeline.h"
 
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "base/log.h"
 #include "server/model_info.h"
 #include "server/prompt.h"
+#include "server/tool_grammar.h"
 #include "template/output_parser.h"
 
 namespace cria::server {
@@ -17,7 +20,11 @@ api::Json runner_request(const RunRequest& r, const api::Options& options) {
   api::Json opts = api::options_to_json(options);
   opts["num_predict"] = options.num_predict;
   api::Json j = {{"prompt", r.prompt}, {"context", r.context}, {"options", opts}};
-  if (!r.format.is_null()) j["format"] = r.format;
+  if (!r.grammar.empty()) {
+    j["grammar"] = r.grammar;
+  } else if (!r.format.is_null()) {
+    j["format"] = r.format;
+  }
   if (r.top_logprobs >= 0) j["top_logprobs"] = r.top_logprobs;
   return j;
 }
@@ -35,14 +42,17 @@ Final final_of(const Prepared& p, const api::Json& d) {
   return f;
 }
 
+// The model's output syntax (tool calls, thinking tags), from its template.
+tmpl::OutputSyntax output_syntax(const Prepared& p) {
+  auto mt = model_template(p.model);
+  if (mt.ok()) return tmpl::output_syntax(mt->builtin, mt->tmpl.source());
+  log::warn("{}: no output parser: {}", p.model_name, mt.error().message);
+  return {};
+}
+
 // The parser for the model's output: its template's syntax, the request's tools and think.
 std::unique_ptr<tmpl::OutputParser> output_parser(const Prepared& p, const RunRequest& r) {
-  tmpl::OutputSyntax syntax;
-  if (auto mt = model_template(p.model); mt.ok()) {
-    syntax = tmpl::output_syntax(mt->builtin, mt->tmpl.source());
-  } else {
-    log::warn("{}: no output parser: {}", p.model_name, mt.error().message);
-  }
+  const tmpl::OutputSyntax syntax = output_syntax(p);
   tmpl::ParserOptions o;
   o.has_tools = r.has_tools;
   if (r.think) o.think = tmpl::Think::from_bool(*r.think);
@@ -102,6 +112,23 @@ Result<std::string> render_chat_prompt(Prepared& p, const api::ChatRequest& r) {
   return render_chat(p.model, p.options, r, count);
 }
 
+Result<RunRequest> chat_run_request(const Prepared& p, std::string prompt,
+                                    const api::ChatRequest& chat) {
+  RunRequest r;
+  r.prompt = std::move(prompt);
+  r.format = chat.format;
+  r.has_tools = chat.tools.is_array() && !chat.tools.empty();
+  r.think = chat.think;
+  r.top_logprobs = chat.top_logprobs;
+  if (!chat.tool_required) return r;
+  const tmpl::OutputSyntax syntax = output_syntax(p);
+  ForcedToolOptions o;
+  o.may_think = syntax.think_tags && chat.think.value_or(true);
+  o.prompt_in_think = syntax.think_tags && tmpl::prompt_opens_thinking(r.prompt);
+  CRIA_ASSIGN_OR_RETURN(r.grammar, forced_tool_gbnf(syntax, chat.tools, o));
+  return r;
+}
+
 void run(Prepared& p, const RunRequest& r, Output& out) {
   api::Json done;
   std::string runner_error;
@@ -136,6 +163,23 @@ void run(Prepared& p, const RunRequest& r, Output& out) {
     if (!client_gone) out.done(final_of(p, done));
   }
   p.lease.reset();
+}
+
+void run_choices(App& app, Prepared& p, const RunRequest& r, std::span<Output* const> outputs) {
+  std::vector<std::thread> others;
+  for (size_t i = 1; i < outputs.size(); ++i) {
+    others.emplace_back([&app, &p, &r, out = outputs[i], i] {
+      Prepared choice;
+      choice.model_name = p.model_name;
+      choice.model = p.model;
+      choice.options = p.options;
+      if (choice.options.seed >= 0) choice.options.seed += static_cast<int64_t>(i);
+      if (Status st = acquire(app, choice, std::nullopt); !st.ok()) return out->error(st.error());
+      run(choice, r, *out);
+    });
+  }
+  if (!outputs.empty()) run(p, r, *outputs[0]);
+  for (std::thread& t : others) t.join();
 }
 
 }  // namespace cria::server

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -69,13 +70,27 @@ struct RunRequest {
   std::string prompt;
   std::vector<int32_t> context;
   api::Json format;           // null, "json" or a JSON schema
+  std::string grammar;        // grammar text (sampler/grammar.h); when set, instead of format
   bool has_tools = false;     // the request gave tools: tool calls are parsed out of the output
   std::optional<bool> think;  // the request's think (unset: a thinking model thinks)
   int top_logprobs = -1;      // -1: no log-probabilities; else that many alternatives
 };
 
+// The runner request of a rendered chat prompt: its format, tools, think and logprobs. When
+// the chat requires a tool call (chat.tool_required), a grammar that makes the model call one
+// of chat.tools in its template's syntax (server/tool_grammar.h); kInvalidArgument when the
+// model's syntax cannot be forced.
+Result<RunRequest> chat_run_request(const Prepared& p, std::string prompt,
+                                    const api::ChatRequest& chat);
+
 // Runs the completion on the lease and reports to `out`, the runner's text split by the
 // model's output parser (template/output_parser.h); releases the lease at the end.
 void run(Prepared& p, const RunRequest& r, Output& out);
+
+// Runs one request's choices at once (OpenAI's n): choice 0 on p's lease, each other on a
+// lease of its own taken on its own thread (so the runner batches them and shares the
+// prompt's cells), with seed + i when the request has a seed. outputs[i] gets choice i;
+// returns when every choice has ended.
+void run_choices(App& app, Prepared& p, const RunRequest& r, std::span<Output* const> outputs);
 
 }  // namespace cria::server

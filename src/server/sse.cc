@@ -25,6 +25,7 @@ bool SseWriter::done() {
 }
 
 bool SseWriter::write(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (!alive_) return false;
   alive_ = sink_.write(text.data(), text.size());
   return alive_;

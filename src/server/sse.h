@@ -2,7 +2,9 @@
 // chunked content provider (as stream_ndjson), with disconnect detection.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -12,7 +14,8 @@
 
 namespace cria::server {
 
-// Writes events to a client. Every write returns false once the client is gone.
+// Writes events to a client. Every write returns false once the client is gone. Writes
+// from several threads (the choices of one answer) are serialised.
 class SseWriter {
  public:
   explicit SseWriter(httplib::DataSink& sink) : sink_(sink) {}
@@ -28,7 +31,8 @@ class SseWriter {
   bool write(const std::string& text);
 
   httplib::DataSink& sink_;
-  bool alive_ = true;
+  std::mutex mu_;
+  std::atomic<bool> alive_ = true;
 };
 
 // Streams text/event-stream: `produce` writes events until it returns; then the response ends.

@@ -144,6 +144,24 @@ OutputSyntax output_syntax(std::string_view builtin_name, std::string_view templ
   return s;
 }
 
+std::optional<ToolCallShape> tool_call_shape(ToolSyntax syntax) {
+  switch (syntax) {
+    case ToolSyntax::kHermes:
+      return ToolCallShape{"<tool_call>\n", "\n</tool_call>", "arguments", false};
+    case ToolSyntax::kLlamaJson:
+      return ToolCallShape{"", "", "parameters", false};
+    case ToolSyntax::kMistral:
+      return ToolCallShape{"[TOOL_CALLS]", "", "arguments", true};
+    case ToolSyntax::kGranite:
+      return ToolCallShape{"<|tool_call|>", "", "arguments", true};
+    case ToolSyntax::kDeepseek:
+    case ToolSyntax::kHarmony:
+    case ToolSyntax::kNone:
+      break;
+  }
+  return std::nullopt;
+}
+
 bool prompt_opens_thinking(std::string_view prompt) {
   return detail::trim_right(prompt).ends_with(kThinkOpen);
 }

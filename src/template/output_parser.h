@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,6 +73,17 @@ struct ParserOptions {
   bool starts_in_thinking = false;  // the prompt already opened <think>
   uint64_t id_seed = 0;             // for the generated call ids; 0: random
 };
+
+// How a model of a syntax writes a tool call, for a grammar that forces one (tool_choice
+// "required" or a named tool): `open`, then the call as JSON {"name": .., <arguments_key>:
+// {..}} (a JSON list of such calls when `list`), then `close`. None for syntaxes whose calls
+// are not one JSON value (DeepSeek, Harmony) and for kNone.
+struct ToolCallShape {
+  std::string open, close;
+  std::string arguments_key;
+  bool list = false;
+};
+std::optional<ToolCallShape> tool_call_shape(ToolSyntax syntax);
 
 // True when the rendered prompt ends (whitespace aside) with an open <think>.
 bool prompt_opens_thinking(std::string_view prompt);

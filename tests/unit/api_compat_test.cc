@@ -71,7 +71,22 @@ TEST(OpenAIRequest, ContentPartsToolsAndFormats) {
   EXPECT_EQ(m[3].tool_name, "f");
   ASSERT_EQ(r->chat.tools.size(), 1u);
   EXPECT_EQ(r->chat.tools[0]["function"]["name"], "g");
+  EXPECT_TRUE(r->chat.tool_required);  // a named function must be called
   EXPECT_EQ(r->chat.format, "json");
+  EXPECT_EQ(r->n, 1);
+
+  body["tool_choice"] = "required";
+  body["n"] = 4;
+  r = oai::parse_chat_completion(body);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->chat.tools.size(), 2u);
+  EXPECT_TRUE(r->chat.tool_required);
+  EXPECT_EQ(r->n, 4);
+
+  body["tool_choice"] = "auto";
+  r = oai::parse_chat_completion(body);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_FALSE(r->chat.tool_required);
 
   body["tool_choice"] = "none";
   body["response_format"] = {{"type", "json_schema"},
@@ -97,9 +112,15 @@ TEST(OpenAIRequest, BadRequestsNameTheField) {
   b = ok;
   b["stop"] = 3;
   EXPECT_NE(err(b).find("stop"), std::string::npos);
-  b = ok;
-  b["n"] = 2;
-  EXPECT_NE(err(b).find("n = 1"), std::string::npos);
+  for (Json n : {Json(0), Json(129), Json(1.5), Json("2")}) {
+    b = ok;
+    b["n"] = n;
+    EXPECT_NE(err(b).find("\"n\" must be an integer from 1 to 128"), std::string::npos) << n;
+  }
+  b = Json{{"model", "m"}, {"prompt", "p"}, {"n", 2}};
+  auto completion = oai::parse_completion(b);
+  ASSERT_FALSE(completion.ok());
+  EXPECT_NE(completion.error().message.find("/v1/chat/completions only"), std::string::npos);
   b = ok;
   b["messages"][0].erase("content");
   EXPECT_NE(err(b).find("messages[0].content"), std::string::npos);
@@ -173,6 +194,14 @@ TEST(AnthropicRequest, SystemBlocksToolsAndResults) {
   EXPECT_EQ(r->options["top_k"], 5);
   EXPECT_EQ(r->options["stop"], Json::array({"END"}));
   EXPECT_EQ(r->tools[0]["function"]["parameters"], Json({{"type", "object"}}));
+  EXPECT_FALSE(r->tool_required);
+  for (const char* type : {"any", "tool", "auto"}) {
+    Json b = body;
+    b["tool_choice"] = {{"type", type}, {"name", "f"}};
+    auto forced = ant::parse_messages(b);
+    ASSERT_TRUE(forced.ok()) << forced.error().message;
+    EXPECT_EQ(forced->tool_required, std::string(type) != "auto") << type;
+  }
 
   body.erase("max_tokens");
   auto missing = ant::parse_messages(body);

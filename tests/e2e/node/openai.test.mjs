@@ -2,9 +2,11 @@
 // driven by the official `openai` and `@anthropic-ai/sdk` npm clients (which send
 // Authorization / x-api-key headers the server accepts without checking).
 //
-// stories260K cannot produce tool calls, so tools are tested on the request side
-// only: tool definitions, assistant tool calls and tool results are accepted and
-// rendered into the prompt (the prompt grows by their tokens).
+// stories260K never calls a tool by itself: tool definitions, assistant tool calls and
+// tool results are checked on the request side (the prompt grows by their tokens), and
+// whole round trips use a forced call (tool_choice "required", a named function,
+// Anthropic's "any"/"tool"), which a grammar makes the model write in its template's
+// syntax (Hermes <tool_call> tags here).
 //
 // Environment: CRIA_BIN, CRIA_SOURCE_DIR (see server.mjs).
 import { test, before, after } from 'node:test';
@@ -21,14 +23,20 @@ const toolModel = 'stories-tools';
 const toolTemplate = '{{ range .Tools }}tool {{ .Function.Name }}\n{{ end }}' +
   '{{ range .Messages }}{{ .Role }}: {{ .Content }}' +
   '{{ range .ToolCalls }} call {{ .Function.Name }}{{ end }}\n{{ end }}assistant:';
+// A ChatML template with Hermes-style tool calls, as Qwen 2.5's.
+const hermesModel = 'stories-hermes';
+const hermesTemplate = '{{ if .Tools }}<|im_start|>system\n<tools>\n{{ range .Tools }}{{ .Function.Name }}\n{{ end }}' +
+  '</tools><|im_end|>\n{{ end }}{{ range .Messages }}<|im_start|>{{ .Role }}\n{{ .Content }}' +
+  '{{ range .ToolCalls }}<tool_call>\n{"name": "{{ .Function.Name }}", "arguments": {{ .Function.Arguments }}}\n</tool_call>{{ end }}' +
+  '<|im_end|>\n{{ end }}<|im_start|>assistant\n';
 let srv, openai, anthropic;
 
-async function createToolModel(base) {
+async function createTemplated(base, name, template) {
   const res = await fetch(`${base}/api/create`, {
     method: 'POST',
     body: JSON.stringify({
-      model: toolModel, files: { 'stories260K.gguf': modelDigest }, template: toolTemplate,
-      parameters: { temperature: 0, num_ctx: 256 }, stream: false,
+      model: name, files: { 'stories260K.gguf': modelDigest }, template,
+      parameters: { temperature: 0, num_ctx: 512 }, stream: false,
     }),
   });
   if (res.status !== 200) throw new Error('create failed: ' + (await res.text()));
@@ -37,7 +45,8 @@ async function createToolModel(base) {
 before(async () => {
   srv = await startServer();
   await createStories(srv.base, model, { temperature: 0, num_ctx: 256 });
-  await createToolModel(srv.base);
+  await createTemplated(srv.base, toolModel, toolTemplate);
+  await createTemplated(srv.base, hermesModel, hermesTemplate);
   openai = new OpenAI({ baseURL: `${srv.base}/v1`, apiKey: 'not-checked', maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: srv.base, apiKey: 'not-checked', maxRetries: 0 });
 });
@@ -117,6 +126,41 @@ test('chat completion: stop, seed, penalties and response_format are accepted', 
     const j = await openai.chat.completions.create({ model, messages: userMessage, max_tokens: 6, response_format });
     assert.equal(j.object, 'chat.completion');
   }
+});
+
+test('n choices: each is the answer of its own seed, in one reply or one stream', async () => {
+  const n = 3;
+  const ask = (extra) => openai.chat.completions.create({
+    model, messages: userMessage, max_tokens: 12, temperature: 1, seed: 7, ...extra,
+  });
+  const r = await ask({ n });
+  assert.equal(r.choices.length, n);
+  assert.deepEqual(r.choices.map((c) => c.index), [0, 1, 2]);
+  // Choice i samples with seed + i: the same text as a single request with that seed.
+  for (let i = 0; i < n; ++i) {
+    const alone = await ask({ seed: 7 + i });
+    assert.equal(r.choices[i].message.content, alone.choices[0].message.content, `choice ${i}`);
+    assert.equal(r.choices[i].finish_reason, 'length');
+  }
+  assert.ok(new Set(r.choices.map((c) => c.message.content)).size > 1, 'the choices differ');
+  assert.equal(r.usage.completion_tokens, 12 * n);
+  assert.equal(r.usage.total_tokens, r.usage.prompt_tokens + 12 * n);
+  const stream = await ask({ n, stream: true, stream_options: { include_usage: true } });
+  const texts = Array(n).fill('');
+  const finished = [];
+  let usage = null;
+  for await (const chunk of stream) {
+    if (chunk.usage) usage = chunk.usage;
+    for (const c of chunk.choices) {
+      texts[c.index] += c.delta.content ?? '';
+      if (c.finish_reason) finished.push(c.index);
+    }
+  }
+  assert.deepEqual(texts, r.choices.map((c) => c.message.content));
+  assert.deepEqual(finished.sort(), [0, 1, 2]);
+  assert.equal(usage.completion_tokens, 12 * n);
+  await assert.rejects(ask({ n: 0 }), OpenAI.BadRequestError);
+  await assert.rejects(ask({ n: 129 }), OpenAI.BadRequestError);
 });
 
 test('a client that goes away mid-stream does not break the server', async () => {
@@ -219,11 +263,90 @@ test('openai tools: definitions, tool calls and tool results are accepted', asyn
   assert.equal(withResult.choices[0].message.role, 'assistant');
   assert.ok(withResult.usage.prompt_tokens > without.usage.prompt_tokens,
     `the tool result is rendered: ${withResult.usage.prompt_tokens} > ${without.usage.prompt_tokens}`);
-  const named = await openai.chat.completions.create({
-    model: toolModel, messages: userMessage, tools, max_tokens: 2,
-    tool_choice: { type: 'function', function: { name: 'get_weather' } },
+  // A template without a tool-call syntax cannot be made to call a tool.
+  await assert.rejects(
+    openai.chat.completions.create({ model: toolModel, messages: userMessage, tools, tool_choice: 'required' }),
+    (e) => e instanceof OpenAI.BadRequestError && /tool-call syntax/.test(e.message));
+});
+
+const weatherTools = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather', description: 'The weather in a city',
+      parameters: {
+        type: 'object', properties: { city: { type: 'string', maxLength: 24 }, days: { type: 'integer' } },
+        required: ['city', 'days'],
+      },
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'get_time', description: 'The time in a city',
+      parameters: { type: 'object', properties: { zone: { enum: ['utc', 'local'] } }, required: ['zone'] },
+    },
+  },
+];
+
+function checkWeatherCall(call) {
+  assert.equal(call.type, 'function');
+  assert.match(call.id, /^call_/);
+  const args = JSON.parse(call.function.arguments);
+  if (call.function.name === 'get_weather') {
+    assert.equal(typeof args.city, 'string');
+    assert.ok([...args.city].length <= 24);
+    assert.ok(Number.isInteger(args.days));
+  } else {
+    assert.equal(call.function.name, 'get_time');
+    assert.ok(['utc', 'local'].includes(args.zone));
+  }
+  return args;
+}
+
+test('openai tool round trip: a required call, its result, then an answer', async () => {
+  const messages = [{ role: 'user', content: 'What is the weather in Paris?' }];
+  const first = await openai.chat.completions.create({
+    model: hermesModel, messages, tools: weatherTools, tool_choice: 'required', max_tokens: 200, seed: 3, temperature: 1,
   });
-  assert.equal(named.usage.completion_tokens, 2);
+  const c = first.choices[0];
+  assert.equal(c.finish_reason, 'tool_calls');
+  assert.equal(c.message.content, null);
+  assert.equal(c.message.tool_calls.length, 1);
+  checkWeatherCall(c.message.tool_calls[0]);
+  // The result goes back as a tool message; the model answers in text.
+  const followUp = [...messages, c.message,
+    { role: 'tool', tool_call_id: c.message.tool_calls[0].id, content: 'Sunny, twenty two degrees.' }];
+  const second = await openai.chat.completions.create({ model: hermesModel, messages: followUp, tools: weatherTools, max_tokens: 16 });
+  assert.ok(second.usage.prompt_tokens > first.usage.prompt_tokens + 10, 'the call and its result are in the prompt');
+  assert.equal(second.choices[0].message.tool_calls, undefined);
+  assert.ok(second.choices[0].message.content.length > 0);
+  assert.equal(second.choices[0].finish_reason, 'length');
+});
+
+test('openai forced calls: a named function, many seeds, and streaming', async () => {
+  const messages = [{ role: 'user', content: 'What time is it?' }];
+  for (let seed = 1; seed <= 10; ++seed) {
+    const r = await openai.chat.completions.create({
+      model: hermesModel, messages, tools: weatherTools, max_tokens: 200, seed, temperature: 1,
+      tool_choice: { type: 'function', function: { name: 'get_time' } },
+    });
+    assert.equal(r.choices[0].finish_reason, 'tool_calls', `seed ${seed}`);
+    assert.equal(r.choices[0].message.tool_calls[0].function.name, 'get_time');
+    checkWeatherCall(r.choices[0].message.tool_calls[0]);
+  }
+  const stream = await openai.chat.completions.create({
+    model: hermesModel, messages, tools: weatherTools, tool_choice: 'required', max_tokens: 200, seed: 5, temperature: 1, stream: true,
+  });
+  const calls = [];
+  let finish = null;
+  for await (const chunk of stream) {
+    for (const tc of chunk.choices[0]?.delta?.tool_calls ?? []) calls.push(tc);
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+  }
+  assert.equal(finish, 'tool_calls');
+  assert.equal(calls.length, 1);
+  checkWeatherCall(calls[0]);
 });
 
 test('anthropic message: text block, stop_reason max_tokens, usage', async () => {
@@ -306,6 +429,37 @@ test('anthropic tools: tool_use and tool_result blocks are accepted and rendered
     model: toolModel, max_tokens: 2, tools: atools, tool_choice: { type: 'auto' }, messages: [...history, result],
   });
   assert.equal(m.type, 'message');
+});
+
+test('anthropic tool round trip: "any" forces a tool_use, its result comes back, then text', async () => {
+  const atools = weatherTools.map((t) => ({
+    name: t.function.name, description: t.function.description, input_schema: t.function.parameters,
+  }));
+  const messages = [{ role: 'user', content: 'What is the weather in Paris?' }];
+  const first = await anthropic.messages.create({
+    model: hermesModel, max_tokens: 200, temperature: 1, tools: atools, tool_choice: { type: 'any' }, messages,
+  });
+  assert.equal(first.stop_reason, 'tool_use');
+  const use = first.content.find((b) => b.type === 'tool_use');
+  assert.ok(use, JSON.stringify(first.content));
+  assert.match(use.id, /^toolu_|^call_/);
+  checkWeatherCall({ type: 'function', id: 'call_', function: { name: use.name, arguments: JSON.stringify(use.input) } });
+  const second = await anthropic.messages.create({
+    model: hermesModel, max_tokens: 16, tools: atools, messages: [...messages,
+      { role: 'assistant', content: first.content },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'Sunny, twenty two degrees.' }] }],
+  });
+  assert.ok(second.usage.input_tokens > first.usage.input_tokens + 10, 'the call and its result are in the prompt');
+  assert.equal(second.stop_reason, 'max_tokens');
+  assert.ok(second.content.every((b) => b.type === 'text'));
+  // {"type": "tool"} names the tool, also when streaming.
+  const stream = await anthropic.messages.stream({
+    model: hermesModel, max_tokens: 200, temperature: 1, tools: atools, tool_choice: { type: 'tool', name: 'get_time' }, messages,
+  }).finalMessage();
+  assert.equal(stream.stop_reason, 'tool_use');
+  const named = stream.content.find((b) => b.type === 'tool_use');
+  assert.equal(named.name, 'get_time');
+  assert.ok(['utc', 'local'].includes(named.input.zone));
 });
 
 test('anthropic errors: unknown model 404, bad request 400', async () => {
