@@ -59,7 +59,7 @@ void Scheduler::stop() {
   }
   if (reaper_.joinable()) reaper_.join();
   std::unique_lock<std::mutex> lock(mu_);
-  while (!slots_.empty()) drop(slots_.front());
+  while (!slots_.empty()) drop(lock, slots_.front());
 }
 
 std::shared_ptr<Lease::Slot> Scheduler::find(const std::string& name) {
@@ -68,10 +68,17 @@ std::shared_ptr<Lease::Slot> Scheduler::find(const std::string& name) {
   return nullptr;
 }
 
-void Scheduler::drop(std::shared_ptr<Slot> slot) {
+void Scheduler::drop(std::unique_lock<std::mutex>& lock, std::shared_ptr<Slot> slot) {
   slots_.remove(slot);
-  if (slot->runner) log::info("unloading {}", slot->spec.name);
-  slot->runner.reset();
+  std::unique_ptr<Runner> runner = std::move(slot->runner);
+  if (runner) {
+    log::info("unloading {}", slot->spec.name);
+    ++retiring_;
+    lock.unlock();
+    runner.reset();
+    lock.lock();
+    --retiring_;
+  }
   changed_.notify_all();
 }
 
@@ -87,28 +94,29 @@ std::shared_ptr<Lease::Slot> Scheduler::pick_victim() const {
   return best;
 }
 
-bool Scheduler::make_slot_room() {
+bool Scheduler::make_slot_room(std::unique_lock<std::mutex>& lock) {
   while (static_cast<int>(slots_.size()) >= opt_.max_loaded_models) {
     auto victim = pick_victim();
     if (!victim) return false;
     log::info("unloading {} to stay within {} loaded models", victim->spec.name,
               opt_.max_loaded_models);
-    drop(victim);
+    drop(lock, victim);
   }
   return true;
 }
 
-Result<bool> Scheduler::make_memory_room(const LoadSpec& spec) {
+Result<bool> Scheduler::make_memory_room(std::unique_lock<std::mutex>& lock, const LoadSpec& spec) {
   const uint64_t need = spec.estimated_bytes;
   if (need == 0 || !opt_.free_memory) return true;
   for (;;) {
     const uint64_t free = opt_.free_memory();  // re-read: an unload gives memory back
     if (free == 0 || need <= free) return true;
+    if (retiring_ > 0) return false;  // memory still coming back
     if (auto victim = pick_victim()) {
       log::info("unloading {} ({}) to make room for {} ({}, {} available)", victim->spec.name,
                 human_bytes_binary(victim->runner ? victim->runner->memory_bytes() : 0), spec.name,
                 human_bytes_binary(need), human_bytes_binary(free));
-      drop(victim);
+      drop(lock, victim);
       continue;
     }
     if (!slots_.empty()) return false;  // busy runners hold memory until their requests end
@@ -118,9 +126,9 @@ Result<bool> Scheduler::make_memory_room(const LoadSpec& spec) {
   }
 }
 
-Result<bool> Scheduler::make_room(const LoadSpec& spec) {
-  if (!make_slot_room()) return false;
-  return make_memory_room(spec);
+Result<bool> Scheduler::make_room(std::unique_lock<std::mutex>& lock, const LoadSpec& spec) {
+  if (!make_slot_room(lock)) return false;
+  return make_memory_room(lock, spec);
 }
 
 Result<std::shared_ptr<Lease::Slot>> Scheduler::load(std::unique_lock<std::mutex>& lock,
@@ -175,7 +183,7 @@ Result<std::unique_ptr<Lease>> Scheduler::acquire(const LoadSpec& spec,
     }
     if (slot && (!slot->spec.same_load(spec) || !slot->runner->alive())) {
       if (slot->refs == 0) {
-        drop(slot);
+        drop(lock, slot);
       } else {
         slot->unload_requested = true;
         changed_.wait(lock);
@@ -195,7 +203,7 @@ Result<std::unique_ptr<Lease>> Scheduler::acquire(const LoadSpec& spec,
       changed_.wait(lock);
       continue;
     }
-    CRIA_ASSIGN_OR_RETURN(bool room, make_room(spec));
+    CRIA_ASSIGN_OR_RETURN(bool room, make_room(lock, spec));
     if (!room) {
       changed_.wait(lock);
       continue;
@@ -213,7 +221,7 @@ void Scheduler::release(const std::shared_ptr<Slot>& slot, Nanos keep_alive, boo
   if (failed || (slot->runner && !slot->runner->alive())) slot->unload_requested = true;
   if (slot->refs == 0) {
     if (slot->unload_requested || keep_alive.count() == 0) {
-      drop(slot);
+      drop(lock, slot);
       return;
     }
     if (lasts_forever(keep_alive)) {
@@ -233,7 +241,7 @@ bool Scheduler::unload(const std::string& name) {
   auto slot = find(name);
   if (!slot) return false;
   if (slot->refs == 0 && !slot->loading) {
-    drop(slot);
+    drop(lock, slot);
   } else {
     slot->unload_requested = true;
   }
@@ -270,16 +278,19 @@ void Scheduler::reap_loop() {
   while (!stopping_) {
     auto next = Clock::time_point::max();
     auto now = Clock::now();
-    std::vector<std::shared_ptr<Slot>> expired;
+    std::shared_ptr<Slot> expired;
     for (auto& s : slots_) {
       if (s->loading || s->refs > 0) continue;
       if (s->expires <= now) {
-        expired.push_back(s);
-      } else {
-        next = std::min(next, s->expires);
+        expired = s;
+        break;
       }
+      next = std::min(next, s->expires);
     }
-    for (auto& s : expired) drop(s);
+    if (expired) {  // one at a time: the others may be in use again once drop() returns
+      drop(lock, expired);
+      continue;
+    }
     if (next == Clock::time_point::max()) {
       changed_.wait(lock);
     } else {

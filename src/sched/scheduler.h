@@ -102,15 +102,17 @@ class Scheduler {
   std::shared_ptr<Slot> pick_victim() const;
   // With the lock held: evicts idle runners until spec can load. True: load now;
   // false: wait for a busy runner to finish. Error: it can never fit.
-  Result<bool> make_room(const LoadSpec& spec);
-  bool make_slot_room();
-  Result<bool> make_memory_room(const LoadSpec& spec);
+  Result<bool> make_room(std::unique_lock<std::mutex>& lock, const LoadSpec& spec);
+  bool make_slot_room(std::unique_lock<std::mutex>& lock);
+  Result<bool> make_memory_room(std::unique_lock<std::mutex>& lock, const LoadSpec& spec);
   Result<std::shared_ptr<Slot>> load(std::unique_lock<std::mutex>& lock, const LoadSpec& spec);
   void reap_loop();
   // Requests waiting for a runner or for a free sequence in one; OLLAMA_MAX_QUEUE bounds it.
   int waiting() const;
-  // By value: callers pass references into slots_, which drop() erases.
-  void drop(std::shared_ptr<Slot> slot);
+  // Removes the slot and stops its runner with the lock released (a runner's exit may take
+  // seconds), so state read before the call is stale after it. By value: callers pass
+  // references into slots_, which drop() erases.
+  void drop(std::unique_lock<std::mutex>& lock, std::shared_ptr<Slot> slot);
 
   SchedOptions opt_;
   std::unique_ptr<RunnerFactory> factory_;
@@ -118,7 +120,8 @@ class Scheduler {
   std::condition_variable changed_;
   std::list<std::shared_ptr<Slot>> slots_;  // most recently used first
   int pending_ = 0;
-  int loading_ = 0;  // loads in progress: at most one
+  int loading_ = 0;   // loads in progress: at most one
+  int retiring_ = 0;  // runners dropped whose processes are still exiting
   bool stopping_ = false;
   std::thread reaper_;
 };

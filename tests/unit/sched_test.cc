@@ -56,6 +56,10 @@ struct FakeState {
   // When set, start() opens `entered` and then waits on `release_start`.
   std::shared_ptr<Gate> entered;
   std::shared_ptr<Gate> release_start;
+  // When set, a runner's destructor opens `destroying` and then waits on `release_destroy`
+  // (a runner process slow to exit).
+  std::shared_ptr<Gate> destroying;
+  std::shared_ptr<Gate> release_destroy;
   // When set, the next start() fails with this error.
   std::optional<Error> fail_next;
   // Loads running at once, and the most seen.
@@ -93,6 +97,14 @@ class FakeRunner : public Runner {
     state_->used_memory += memory_bytes();
   }
   ~FakeRunner() override {
+    std::shared_ptr<Gate> destroying, release;
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      destroying = state_->destroying;
+      release = state_->release_destroy;
+    }
+    if (destroying) destroying->open();
+    if (release) release->wait();
     std::lock_guard<std::mutex> lock(state_->mu);
     state_->last_destroyed = SteadyClock::now();
     state_->used_memory -= memory_bytes();
@@ -423,6 +435,25 @@ TEST_F(SchedTest, DifferentNumCtxReloads) {
   auto running = s->running();
   ASSERT_EQ(running.size(), 1u);
   EXPECT_EQ(running[0].context_length, 8192);
+}
+
+TEST_F(SchedTest, ARunnerSlowToExitBlocksNoOtherRequest) {
+  auto s = make();
+  state->destroying = std::make_shared<Gate>();
+  state->release_destroy = std::make_shared<Gate>();
+  auto b = acquire(*s, spec("b"));
+  std::thread unloading([&] { acquire(*s, spec("a"), Nanos(0)); });  // unloads at release
+  ASSERT_TRUE(state->destroying->wait_for(5000ms));
+  // While a's process exits: the list, b's runner and a new load all answer.
+  EXPECT_EQ(loaded_names(*s), std::vector<std::string>{"b"});
+  auto b2 = acquire(*s, spec("b"));
+  EXPECT_TRUE(b2);
+  auto c = acquire(*s, spec("c"));
+  EXPECT_TRUE(c);
+  EXPECT_EQ(state->destroyed.load(), 0);
+  state->release_destroy->open();
+  unloading.join();
+  EXPECT_EQ(state->destroyed.load(), 1);
 }
 
 TEST(LoadSpec, SameLoadComparesLoadTimeOptionsOnly) {
