@@ -1,5 +1,8 @@
 #include "server/prompt.h"
 
+#include <map>
+#include <mutex>
+
 #include "server/model_info.h"
 #include "template/chat.h"
 #include "template/library.h"
@@ -52,7 +55,9 @@ std::optional<store::DetectedTemplate> detect_template(std::string_view chat_tem
   return d;
 }
 
-Result<ModelTemplate> model_template(const store::Model& model) {
+namespace {
+
+Result<ModelTemplate> load_model_template(const store::Model& model) {
   ModelTemplate out;
   std::string text;
   if (model.template_text) {
@@ -67,6 +72,28 @@ Result<ModelTemplate> model_template(const store::Model& model) {
   }
   CRIA_ASSIGN_OR_RETURN(out.tmpl, tmpl::Template::parse(text));
   return out;
+}
+
+}  // namespace
+
+Result<ModelTemplate> model_template(const store::Model& model) {
+  // Parsed once per template: a request renders the prompt and picks the output parser from
+  // it, a forced tool call again. Keyed by the TEMPLATE text, else by the model file (whose
+  // name is its digest), so an edited model gets its new template.
+  static std::mutex mu;
+  static std::map<std::string, ModelTemplate> cache;
+  constexpr size_t kMaxTemplates = 64;
+  const std::string key =
+      model.template_text ? "text:" + *model.template_text : "file:" + model.model_path;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
+  CRIA_ASSIGN_OR_RETURN(ModelTemplate mt, load_model_template(model));
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache.size() >= kMaxTemplates) cache.clear();
+  cache.emplace(key, mt);
+  return mt;
 }
 
 Result<std::string> render_generate(const store::Model& model, const api::GenerateRequest& r) {
