@@ -127,19 +127,22 @@ SelfAttentionOptions self_attention_options(const DecoderHparams& hp, const nn::
                               .rope = &rope};
 }
 
-ggml_tensor* self_attention(const ForwardInputs& in, const AttentionWeights& w,
-                            const SelfAttentionOptions& opt, ggml_tensor* x, int il) {
+QkvHeads project_heads(ggml_context* ctx, const AttentionWeights& w,
+                       const SelfAttentionOptions& opt, ggml_tensor* x) {
+  const int64_t n_tokens = x->ne[1];
+  QkvHeads h;
+  h.q = ggml_reshape_3d(ctx, nn::linear(ctx, w.wq, x), opt.head_dim, opt.n_head, n_tokens);
+  h.k = ggml_reshape_3d(ctx, nn::linear(ctx, w.wk, x), opt.head_dim, opt.n_head_kv, n_tokens);
+  h.v = ggml_reshape_3d(ctx, nn::linear(ctx, w.wv, x), opt.head_dim, opt.n_head_kv, n_tokens);
+  return h;
+}
+
+ggml_tensor* attend(const ForwardInputs& in, const AttentionWeights& w,
+                    const SelfAttentionOptions& opt, const QkvHeads& heads, int il) {
   assert(opt.rope != nullptr);
   ggml_context* ctx = in.graph->ctx();
-  const int64_t n_tokens = x->ne[1];
-  // Project, then split into heads.
-  ggml_tensor* q = ggml_reshape_3d(ctx, nn::linear(ctx, w.wq, x), opt.head_dim, opt.n_head,
-                                   n_tokens);  // [head_dim, n_head, n_tokens]
-  ggml_tensor* k = ggml_reshape_3d(ctx, nn::linear(ctx, w.wk, x), opt.head_dim, opt.n_head_kv,
-                                   n_tokens);  // [head_dim, n_head_kv, n_tokens]
-  ggml_tensor* v = ggml_reshape_3d(ctx, nn::linear(ctx, w.wv, x), opt.head_dim, opt.n_head_kv,
-                                   n_tokens);  // [head_dim, n_head_kv, n_tokens]
-  // Per-head RMSNorm of queries and keys (Qwen3), before their rotation.
+  ggml_tensor *q = heads.q, *k = heads.k, *v = heads.v;
+  // Per-head RMSNorm of queries and keys (Qwen3, Gemma 3), before their rotation.
   if (w.q_norm != nullptr) {
     q = nn::named(nn::rms_norm(ctx, q, w.q_norm, opt.rms_eps), "Qcur_normed", il);
   }
@@ -150,13 +153,23 @@ ggml_tensor* self_attention(const ForwardInputs& in, const AttentionWeights& w,
   k = nn::named(nn::rope(ctx, k, in.positions, *opt.rope), "Kcur", il);
   nn::named(v, "Vcur", il);
   in.kv->store(*in.graph, il, k, v);
-  const nn::AttentionOptions attn{.scale = 1.0f / std::sqrt(static_cast<float>(opt.head_dim)),
+  float scale = 1.0f / std::sqrt(static_cast<float>(opt.head_dim));
+  if (opt.q_scale > 0.0f) {
+    q = nn::named(ggml_scale(ctx, q, opt.q_scale), "Qcur_scaled", il);
+    scale = 1.0f;
+  }
+  const nn::AttentionOptions attn{.scale = scale,
+                                  .softcap = opt.softcap,
                                   .mask = in.kv->mask(il),
                                   .flash = in.kv->flash(),
                                   .v_transposed = in.kv->v_transposed()};
-  ggml_tensor* heads =
-      nn::attention(ctx, q, in.kv->keys(ctx, il), in.kv->values(ctx, il), attn, il);
-  return nn::linear(ctx, w.wo, heads);  // [n_embd, n_tokens]
+  ggml_tensor* out = nn::attention(ctx, q, in.kv->keys(ctx, il), in.kv->values(ctx, il), attn, il);
+  return nn::linear(ctx, w.wo, out);  // [n_embd, n_tokens]
+}
+
+ggml_tensor* self_attention(const ForwardInputs& in, const AttentionWeights& w,
+                            const SelfAttentionOptions& opt, ggml_tensor* x, int il) {
+  return attend(in, w, opt, project_heads(in.graph->ctx(), w, opt, x), il);
 }
 
 void DecoderIoWeights::declare(const DecoderHparams& hp, TensorTable& t) {

@@ -89,13 +89,33 @@ struct SelfAttentionOptions {
   int32_t head_dim = 0;
   float rms_eps = 1e-5f;  // of the q/k norms
   const nn::RopeOptions* rope = nullptr;
+  // > 0: the queries are multiplied by q_scale (after the cache store, as llama.cpp orders
+  // it for Gemma's query_pre_attn_scalar and Phi-3) and the scores are not scaled again;
+  // 0: the scores are scaled by 1/sqrt(head_dim).
+  float q_scale = 0.0f;
+  float softcap = 0.0f;  // attention-logit soft-capping (Gemma 2); 0: none
 };
 
 SelfAttentionOptions self_attention_options(const DecoderHparams& hp, const nn::RopeOptions& rope);
 
-// x: [n_embd, n_tokens] (already normed) → [n_embd, n_tokens]: project q/k/v (+ biases),
-// per-head q/k norms when the weights have them, RoPE, store k/v in the cache, attend over the
-// cached cells, project out.
+// Queries [head_dim, n_head, n_tokens]; keys and values [head_dim, n_head_kv, n_tokens].
+struct QkvHeads {
+  ggml_tensor* q = nullptr;
+  ggml_tensor* k = nullptr;
+  ggml_tensor* v = nullptr;
+};
+
+// x: [n_embd, n_tokens] (already normed) → the separate q/k/v projections (+ biases) of x,
+// split into heads.
+QkvHeads project_heads(ggml_context* ctx, const AttentionWeights& w,
+                       const SelfAttentionOptions& opt, ggml_tensor* x);
+
+// From projected heads to [n_embd, n_tokens]: per-head q/k norms when the weights have them,
+// RoPE, k/v into the cache, attention over the cached cells, the output projection.
+ggml_tensor* attend(const ForwardInputs& in, const AttentionWeights& w,
+                    const SelfAttentionOptions& opt, const QkvHeads& heads, int il);
+
+// attend(project_heads(x)).
 ggml_tensor* self_attention(const ForwardInputs& in, const AttentionWeights& w,
                             const SelfAttentionOptions& opt, ggml_tensor* x, int il);
 

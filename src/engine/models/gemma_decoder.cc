@@ -7,7 +7,6 @@
 
 #include "engine/models/sliding_window.h"
 #include "engine/models/tables.h"
-#include "engine/nn/attention.h"
 #include "engine/nn/layers.h"
 #include "engine/nn/rope.h"
 
@@ -108,30 +107,10 @@ void Gemma::declare(TensorTable& t, const GemmaOptions& o) {
 
 ggml_tensor* Gemma::self_attention(const ForwardInputs& in, const AttentionWeights& w,
                                    ggml_tensor* x, int il) const {
-  ggml_context* ctx = in.graph->ctx();
-  const DecoderHparams& hp = hp_.base;
-  const int64_t n_tokens = x->ne[1];
-  ggml_tensor* q = ggml_reshape_3d(ctx, nn::linear(ctx, w.wq, x), hp.head_dim, hp.n_head,
-                                   n_tokens);  // [head_dim, n_head, n_tokens]
-  ggml_tensor* k = ggml_reshape_3d(ctx, nn::linear(ctx, w.wk, x), hp.head_dim, hp.n_head_kv,
-                                   n_tokens);  // [head_dim, n_head_kv, n_tokens]
-  ggml_tensor* v = ggml_reshape_3d(ctx, nn::linear(ctx, w.wv, x), hp.head_dim, hp.n_head_kv,
-                                   n_tokens);  // [head_dim, n_head_kv, n_tokens]
-  if (w.q_norm) q = nn::named(nn::rms_norm(ctx, q, w.q_norm, hp.rms_eps), "Qcur_normed", il);
-  q = nn::named(nn::rope(ctx, q, in.positions, rope(il)), "Qcur", il);
-  if (w.k_norm) k = nn::named(nn::rms_norm(ctx, k, w.k_norm, hp.rms_eps), "Kcur_normed", il);
-  k = nn::named(nn::rope(ctx, k, in.positions, rope(il)), "Kcur", il);
-  nn::named(v, "Vcur", il);
-  in.kv->store(*in.graph, il, k, v);
-  q = nn::named(ggml_scale(ctx, q, hp_.attn_scale), "Qcur_scaled", il);
-  const nn::AttentionOptions attn{.scale = 1.0f,
-                                  .softcap = hp_.attn_softcap,
-                                  .mask = in.kv->mask(il),
-                                  .flash = in.kv->flash(),
-                                  .v_transposed = in.kv->v_transposed()};
-  ggml_tensor* heads =
-      nn::attention(ctx, q, in.kv->keys(ctx, il), in.kv->values(ctx, il), attn, il);
-  return nn::linear(ctx, w.wo, heads);  // [n_embd, n_tokens]
+  SelfAttentionOptions opt = self_attention_options(hp_.base, rope(il));
+  opt.q_scale = hp_.attn_scale;
+  opt.softcap = hp_.attn_softcap;
+  return engine::self_attention(in, w, opt, x, il);
 }
 
 ggml_tensor* Gemma::forward(const ForwardInputs& in) const {

@@ -12,7 +12,6 @@
 #include "engine/models/decoder.h"
 #include "engine/models/registry.h"
 #include "engine/models/tables.h"
-#include "engine/nn/attention.h"
 #include "engine/nn/layers.h"
 #include "engine/nn/rope.h"
 
@@ -81,13 +80,9 @@ Status Phi3Hparams::read(const gguf::File& file) {
 }
 
 struct Phi3Layer {
-  ggml_tensor* attn_norm;  // [n_embd]
-  // Fused: [n_embd, n_q + 2 * n_kv], rows q | k | v. Older files: wq, wk, wv apart.
-  nn::Linear wqkv;
-  nn::Linear wq;            // [n_embd, n_q]
-  nn::Linear wk;            // [n_embd, n_kv]
-  nn::Linear wv;            // [n_embd, n_kv]
-  nn::Linear wo;            // [n_q, n_embd]
+  // attn_norm [n_embd], output [n_q, n_embd]; wq, wk, wv apart only in older files
+  AttentionWeights attn;
+  nn::Linear wqkv;          // fused: [n_embd, n_q + 2 * n_kv], rows q | k | v
   ggml_tensor* ffn_norm;    // [n_embd]
   nn::GatedFfnWeights ffn;  // up fused [n_embd, 2 * n_ff] (gate half first); down [n_ff, n_embd]
 };
@@ -112,15 +107,15 @@ void Phi3Weights::declare(const DecoderHparams& hp, const gguf::File& file, Tens
   for (int i = 0; i < hp.n_layer; ++i) {
     Phi3Layer& l = layers[static_cast<size_t>(i)];
     auto name = [i](const char* what) { return fmt::format("blk.{}.{}", i, what); };
-    t.add(l.attn_norm, name("attn_norm.weight"), {n_embd});
+    t.add(l.attn.norm, name("attn_norm.weight"), {n_embd});
     if (file.find_tensor(name("attn_qkv.weight")) != nullptr) {
       t.add(l.wqkv.weight, name("attn_qkv.weight"), {n_embd, n_q + 2 * n_kv}, mm);
     } else {
-      t.add(l.wq.weight, name("attn_q.weight"), {n_embd, n_q}, mm);
-      t.add(l.wk.weight, name("attn_k.weight"), {n_embd, n_kv}, mm);
-      t.add(l.wv.weight, name("attn_v.weight"), {n_embd, n_kv}, mm);
+      t.add(l.attn.wq.weight, name("attn_q.weight"), {n_embd, n_q}, mm);
+      t.add(l.attn.wk.weight, name("attn_k.weight"), {n_embd, n_kv}, mm);
+      t.add(l.attn.wv.weight, name("attn_v.weight"), {n_embd, n_kv}, mm);
     }
-    t.add(l.wo.weight, name("attn_output.weight"), {n_q, n_embd}, mm);
+    t.add(l.attn.wo.weight, name("attn_output.weight"), {n_q, n_embd}, mm);
     t.add(l.ffn_norm, name("ffn_norm.weight"), {n_embd});
     t.add(l.ffn.up.weight, name("ffn_up.weight"), {n_embd, 2 * n_ff}, mm);
     t.add(l.ffn.down.weight, name("ffn_down.weight"), {n_ff, n_embd}, mm);
@@ -155,34 +150,19 @@ ggml_tensor* Phi3::self_attention(const ForwardInputs& in, const Phi3Layer& l, g
   ggml_context* ctx = in.graph->ctx();
   const DecoderHparams& hp = hp_.base;
   const int64_t n_tokens = x->ne[1], hd = hp.head_dim;
-  ggml_tensor *q = nullptr, *k = nullptr, *v = nullptr;
-  if (l.wqkv.weight != nullptr) {
-    // [n_q + 2 n_kv, n_tokens], each column q | k | v: split by views, heads of hd.
-    ggml_tensor* qkv = nn::named(nn::linear(ctx, l.wqkv, x), "wqkv", il);
-    const size_t row = qkv->nb[1];
-    auto offset = [qkv](int64_t n) { return ggml_row_size(qkv->type, n); };
-    q = ggml_view_3d(ctx, qkv, hd, hp.n_head, n_tokens, offset(hd), row, 0);
-    k = ggml_view_3d(ctx, qkv, hd, hp.n_head_kv, n_tokens, offset(hd), row, offset(hp.n_embd_q()));
-    v = ggml_view_3d(ctx, qkv, hd, hp.n_head_kv, n_tokens, offset(hd), row,
+  SelfAttentionOptions opt = self_attention_options(hp, rope_);
+  opt.q_scale = 1.0f / std::sqrt(static_cast<float>(hd));  // on q, as llama.cpp's phi3 graph
+  if (l.wqkv.weight == nullptr) return engine::self_attention(in, l.attn, opt, x, il);
+  // [n_q + 2 n_kv, n_tokens], each column q | k | v: split by views, heads of hd.
+  ggml_tensor* qkv = nn::named(nn::linear(ctx, l.wqkv, x), "wqkv", il);
+  const size_t row = qkv->nb[1];
+  auto offset = [qkv](int64_t n) { return ggml_row_size(qkv->type, n); };
+  QkvHeads h;
+  h.q = ggml_view_3d(ctx, qkv, hd, hp.n_head, n_tokens, offset(hd), row, 0);
+  h.k = ggml_view_3d(ctx, qkv, hd, hp.n_head_kv, n_tokens, offset(hd), row, offset(hp.n_embd_q()));
+  h.v = ggml_view_3d(ctx, qkv, hd, hp.n_head_kv, n_tokens, offset(hd), row,
                      offset(hp.n_embd_q() + hp.n_embd_kv()));
-  } else {
-    q = ggml_reshape_3d(ctx, nn::linear(ctx, l.wq, x), hd, hp.n_head, n_tokens);
-    k = ggml_reshape_3d(ctx, nn::linear(ctx, l.wk, x), hd, hp.n_head_kv, n_tokens);
-    v = ggml_reshape_3d(ctx, nn::linear(ctx, l.wv, x), hd, hp.n_head_kv, n_tokens);
-  }
-  // q: [hd, n_head, n_tokens]; k, v: [hd, n_head_kv, n_tokens]
-  q = nn::named(nn::rope(ctx, q, in.positions, rope_), "Qcur", il);
-  k = nn::named(nn::rope(ctx, k, in.positions, rope_), "Kcur", il);
-  nn::named(v, "Vcur", il);
-  in.kv->store(*in.graph, il, k, v);
-  q = nn::named(ggml_scale(ctx, q, 1.0f / std::sqrt(static_cast<float>(hd))), "Qcur_scaled", il);
-  const nn::AttentionOptions attn{.scale = 1.0f,
-                                  .mask = in.kv->mask(il),
-                                  .flash = in.kv->flash(),
-                                  .v_transposed = in.kv->v_transposed()};
-  ggml_tensor* heads =
-      nn::attention(ctx, q, in.kv->keys(ctx, il), in.kv->values(ctx, il), attn, il);
-  return nn::linear(ctx, l.wo, heads);  // [n_embd, n_tokens]
+  return attend(in, l.attn, opt, h, il);
 }
 
 ggml_tensor* Phi3::forward(const ForwardInputs& in) const {
@@ -191,7 +171,7 @@ ggml_tensor* Phi3::forward(const ForwardInputs& in) const {
   ggml_tensor* x = w_.io.embed(ctx, in.tokens);  // [n_embd, n_tokens]
   for (int il = 0; il < hp.n_layer; ++il) {
     const Phi3Layer& l = w_.layers[static_cast<size_t>(il)];
-    ggml_tensor* h = nn::named(nn::rms_norm(ctx, x, l.attn_norm, hp.rms_eps), "attn_norm", il);
+    ggml_tensor* h = nn::named(nn::rms_norm(ctx, x, l.attn.norm, hp.rms_eps), "attn_norm", il);
     h = nn::named(self_attention(in, l, h, il), "attn_out", il);
     if (il == hp.n_layer - 1) {  // only the rows whose logits are wanted go on
       h = ggml_get_rows(ctx, h, in.out_ids);
