@@ -14,6 +14,7 @@
 #include "sampler/grammar_sampler.h"
 #include "sampler/json_schema.h"
 #include "sampler/sampler.h"
+#include "support/json_schema_check.h"
 
 namespace cria {
 namespace {
@@ -261,75 +262,6 @@ TEST(JsonSchema, UnsupportedKeywordsAreErrorsOrIgnored) {
 
 // ---- property test ----
 
-size_t code_points(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-// Validates the keywords json_schema.h supports.
-bool validate(const Json& v, const Json& s, const Json& root, std::string& why) {
-  if (s.is_boolean()) return s.get<bool>();
-  if (auto r = s.find("$ref"); r != s.end()) {
-    std::string ref = *r;
-    if (ref == "#") return validate(v, root, root, why);
-    const std::string section = ref.rfind("#/$defs/", 0) == 0 ? "$defs" : "definitions";
-    return validate(v, root[section][ref.substr(ref.rfind('/') + 1)], root, why);
-  }
-  auto fail = [&](const std::string& m) {
-    why = m + ": " + v.dump() + " against " + s.dump();
-    return false;
-  };
-  if (auto c = s.find("const"); c != s.end() && v != *c) return fail("const");
-  if (auto e = s.find("enum"); e != s.end()) {
-    if (std::find(e->begin(), e->end(), v) == e->end()) return fail("enum");
-  }
-  for (const char* k : {"anyOf", "oneOf"}) {
-    if (auto a = s.find(k); a != s.end()) {
-      bool any = false;
-      for (const Json& sub : *a) any = any || validate(v, sub, root, why);
-      if (!any) return fail(k);
-    }
-  }
-  if (auto t = s.find("type"); t != s.end()) {
-    auto is = [&](const std::string& type) {
-      if (type == "object") return v.is_object();
-      if (type == "array") return v.is_array();
-      if (type == "string") return v.is_string();
-      if (type == "integer") return v.is_number_integer();
-      if (type == "number") return v.is_number();
-      if (type == "boolean") return v.is_boolean();
-      return v.is_null();
-    };
-    bool ok = false;
-    if (t->is_string()) ok = is(*t);
-    for (const Json& one : t->is_array() ? *t : Json::array()) ok = ok || is(one);
-    if (!ok) return fail("type");
-  }
-  if (v.is_object() && s.contains("properties")) {
-    const Json& props = s["properties"];
-    for (const auto& [k, sub] : v.items()) {
-      if (!props.contains(k)) return fail("extra property " + k);
-      if (!validate(sub, props[k], root, why)) return false;
-    }
-    for (const Json& r : s.value("required", Json::array()))
-      if (!v.contains(r.get<std::string>())) return fail("missing " + r.get<std::string>());
-  }
-  if (v.is_array()) {
-    if (v.size() < s.value("minItems", size_t{0})) return fail("minItems");
-    if (v.size() > s.value("maxItems", SIZE_MAX)) return fail("maxItems");
-    if (s.contains("items"))
-      for (const Json& x : v)
-        if (!validate(x, s["items"], root, why)) return false;
-  }
-  if (v.is_string()) {
-    size_t n = code_points(v.get<std::string>());
-    if (n < s.value("minLength", size_t{0})) return fail("minLength");
-    if (n > s.value("maxLength", SIZE_MAX)) return fail("maxLength");
-  }
-  return true;
-}
-
 // Every single byte (so every grammar can go on, as with real byte-fallback or
 // byte-level vocabularies), then random multi-character
 // tokens from JSON-ish pieces, split multi-byte characters, a control token and EOG.
@@ -396,7 +328,7 @@ void check_generations(const Json& schema, std::shared_ptr<const Grammar> g, int
     Json v = Json::parse(out, nullptr, false);
     ASSERT_FALSE(v.is_discarded()) << "seed " << seed << ": not JSON: " << out;
     std::string why;
-    EXPECT_TRUE(validate(v, schema, schema, why)) << "seed " << seed << ": " << why;
+    EXPECT_TRUE(test::schema_valid(v, schema, schema, why)) << "seed " << seed << ": " << why;
   }
 }
 
