@@ -92,26 +92,64 @@ bool GrammarMatcher::partial_viable(const StackSet& set, const Partial& p) const
   return false;
 }
 
+bool GrammarMatcher::push_byte(uint8_t b, Partial& partial) {
+  if (partial.need == 0) {
+    const int tail = utf8_tail_length(b);
+    if (tail < 0) return false;
+    partial.value = utf8_lead_bits(b);
+    partial.need = partial.tail = static_cast<int8_t>(tail);
+  } else {
+    if ((b & 0xC0) != 0x80) return false;
+    partial.value = (partial.value << 6) | (b & 0x3Fu);
+    --partial.need;
+  }
+  return partial.need > 0 || utf8_valid_scalar(partial.value, partial.tail);
+}
+
 bool GrammarMatcher::feed(std::string_view bytes, StackSet& cur, StackSet& next,
                           Partial& partial) const {
   for (char ch : bytes) {
-    const auto b = static_cast<uint8_t>(ch);
-    if (partial.need == 0) {
-      const int tail = utf8_tail_length(b);
-      if (tail < 0) return false;
-      partial.value = utf8_lead_bits(b);
-      partial.need = partial.tail = static_cast<int8_t>(tail);
-    } else {
-      if ((b & 0xC0) != 0x80) return false;
-      partial.value = (partial.value << 6) | (b & 0x3Fu);
-      --partial.need;
-    }
+    if (!push_byte(static_cast<uint8_t>(ch), partial)) return false;
     if (partial.need > 0) continue;
-    if (!utf8_valid_scalar(partial.value, partial.tail)) return false;
     if (!step(cur, partial.value, next)) return false;
     std::swap(cur, next);
   }
   return partial.need == 0 || partial_viable(cur, partial);
+}
+
+void GrammarMatcher::start_walk(Walk& w) const {
+  if (w.sets_.empty()) {
+    w.sets_.resize(1);
+    w.partials_.resize(1);
+  }
+  w.sets_[0] = stacks_;
+  w.partials_[0] = partial_;
+  w.depth_ = 0;
+}
+
+size_t GrammarMatcher::walk_to(Walk& w, std::string_view bytes, size_t shared) const {
+  if (w.sets_.size() < bytes.size() + 1) {
+    w.sets_.resize(bytes.size() + 1);
+    w.partials_.resize(bytes.size() + 1);
+  }
+  size_t d = std::min(shared, w.depth_);
+  for (; d < bytes.size(); ++d) {
+    Partial p = w.partials_[d];
+    if (!push_byte(static_cast<uint8_t>(bytes[d]), p)) break;
+    if (p.need > 0) {
+      w.sets_[d + 1] = w.sets_[d];  // inside a code point: the stacks wait for its end
+    } else if (!step(w.sets_[d], p.value, w.sets_[d + 1])) {
+      break;
+    }
+    w.partials_[d + 1] = p;
+  }
+  w.depth_ = d;
+  return d;
+}
+
+bool GrammarMatcher::walk_accepts(const Walk& w) const {
+  const Partial& p = w.partials_[w.depth_];
+  return p.need == 0 || partial_viable(w.sets_[w.depth_], p);
 }
 
 bool GrammarMatcher::accepts(std::string_view bytes) const {

@@ -40,6 +40,18 @@ class GrammarMatcher {
   void reset();
   const Grammar& grammar() const { return *grammar_; }
 
+  // Trying many byte strings from the current state, in sorted order: the states after each
+  // prefix of the last string walked are kept, so the next one feeds only the bytes it does
+  // not share with it. Scratch reused across calls (no allocation once grown).
+  class Walk;
+  // Moves `w` to the current state.
+  void start_walk(Walk& w) const;
+  // Walks to `bytes`, of which the first `shared` equal the previous string's: returns how
+  // many of its bytes keep a parse alive (bytes.size(): all of them; then walk_accepts() says
+  // whether it may end there, as accepts(bytes) would).
+  size_t walk_to(Walk& w, std::string_view bytes, size_t shared) const;
+  bool walk_accepts(const Walk& w) const;
+
  private:
   // A set of distinct stacks in one flat buffer.
   struct StackSet {
@@ -60,6 +72,11 @@ class GrammarMatcher {
     int8_t tail = 0;     // continuation bytes in total
   };
 
+  friend class Walk;
+
+  // One byte into a partial code point; false when it cannot be UTF-8. need == 0 after it:
+  // partial.value is a complete, valid code point.
+  static bool push_byte(uint8_t b, Partial& partial);
   // Feeds bytes into (cur, partial), using `next` as scratch; false when no parse survives.
   bool feed(std::string_view bytes, StackSet& cur, StackSet& next, Partial& partial) const;
   bool step(const StackSet& in, uint32_t cp, StackSet& out) const;
@@ -73,6 +90,14 @@ class GrammarMatcher {
   // Scratch for accepts()/accept().
   mutable StackSet sim_, tmp_;
   mutable std::vector<uint32_t> work_;
+};
+
+class GrammarMatcher::Walk {
+ private:
+  friend class GrammarMatcher;
+  std::vector<StackSet> sets_;  // sets_[d]: the stacks after d bytes of the current string
+  std::vector<Partial> partials_;
+  size_t depth_ = 0;  // states 0..depth_ are valid
 };
 
 }  // namespace cria

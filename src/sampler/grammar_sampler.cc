@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <limits>
+#include <string_view>
 
 namespace cria {
 
@@ -14,6 +15,18 @@ std::shared_ptr<const GrammarVocab> GrammarVocab::make(std::vector<std::string> 
     if (id >= 0 && static_cast<size_t>(id) < pieces.size()) v->eog[id] = 1;
   }
   v->pieces = std::move(pieces);
+  for (int32_t t = 0; t < v->size(); ++t) {
+    if (!v->eog[t] && !v->pieces[t].empty()) v->sorted.push_back(t);
+  }
+  std::sort(v->sorted.begin(), v->sorted.end(),
+            [&](int32_t a, int32_t b) { return v->pieces[a] < v->pieces[b]; });
+  v->shared.assign(v->sorted.size(), 0);
+  for (size_t i = 1; i < v->sorted.size(); ++i) {
+    const std::string& a = v->pieces[v->sorted[i - 1]];
+    const std::string& b = v->pieces[v->sorted[i]];
+    const auto diff = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+    v->shared[i] = static_cast<uint32_t>(diff.first - a.begin());
+  }
   return v;
 }
 
@@ -38,25 +51,32 @@ bool GrammarSampler::accept(int32_t token) {
 
 int32_t GrammarSampler::mask(std::span<float> logits) const {
   assert(logits.size() == vocab_->pieces.size());
-  const Grammar::ByteMask first = matcher_.first_bytes();
+  constexpr float kOff = -std::numeric_limits<float>::infinity();
   const bool can_end = matcher_.can_end();
   int32_t kept = 0;
-  for (int32_t t = 0; t < vocab_->size(); ++t) {
-    const std::string& piece = vocab_->pieces[t];
-    bool ok;
-    if (vocab_->eog[t]) {
-      ok = can_end;
-    } else if (piece.empty()) {
-      ok = false;
-    } else {
-      const auto b = static_cast<uint8_t>(piece[0]);
-      ok = (first[b / 64] >> (b % 64) & 1) && matcher_.accepts(piece);
-    }
-    if (ok) {
+  for (int32_t t = 0; t < vocab_->size(); ++t) {  // the tokens the walk does not see
+    if (vocab_->eog[t] && can_end) {
       ++kept;
-    } else {
-      logits[t] = -std::numeric_limits<float>::infinity();
+    } else if (vocab_->eog[t] || vocab_->pieces[t].empty()) {
+      logits[t] = kOff;
     }
+  }
+  matcher_.start_walk(walk_);
+  std::string_view rejected;  // a prefix no allowed token starts with
+  for (size_t i = 0; i < vocab_->sorted.size(); ++i) {
+    const int32_t t = vocab_->sorted[i];
+    const std::string_view piece = vocab_->pieces[t];
+    if (!rejected.empty() && piece.starts_with(rejected)) {
+      logits[t] = kOff;
+      continue;
+    }
+    const size_t fed = matcher_.walk_to(walk_, piece, vocab_->shared[i]);
+    if (fed == piece.size() && matcher_.walk_accepts(walk_)) {
+      ++kept;
+      continue;
+    }
+    logits[t] = kOff;
+    if (fed < piece.size()) rejected = piece.substr(0, fed + 1);
   }
   return kept;
 }

@@ -6,7 +6,9 @@
 // End-of-generation tokens are allowed only where the grammar is complete.
 //
 // The vocabulary (each token's bytes) is built once per model and shared by all
-// requests; the masked copy of the logits is scratch allocated at construction.
+// requests; the masked copy of the logits is scratch allocated at construction. Masking
+// walks the tokens in byte order, so tokens re-feed only the bytes they do not share with
+// the one before, and a rejected prefix rejects every token that starts with it unfed.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +29,11 @@ struct GrammarVocab {
   // text (control tokens): those are never allowed, except end-of-generation ones.
   std::vector<std::string> pieces;
   std::vector<uint8_t> eog;  // 1: ends the generation
+  // The tokens with text that do not end the generation, sorted by their bytes, and how
+  // many leading bytes each shares with the one before it (0 for the first): masking walks
+  // them as a trie.
+  std::vector<int32_t> sorted;
+  std::vector<uint32_t> shared;
 
   static std::shared_ptr<const GrammarVocab> make(std::vector<std::string> pieces,
                                                   std::span<const int32_t> eog_ids);
@@ -54,6 +61,7 @@ class GrammarSampler {
   GrammarMatcher matcher_;
   std::shared_ptr<const GrammarVocab> vocab_;
   std::vector<float> masked_;  // n_vocab, reused by every masked draw
+  mutable GrammarMatcher::Walk walk_;
 };
 
 }  // namespace cria

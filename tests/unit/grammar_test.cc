@@ -295,7 +295,21 @@ std::vector<float> closing_bonus(const std::vector<std::string>& vocab) {
   return b;
 }
 
-void check_generations(const Json& schema, std::shared_ptr<const Grammar> g, int seeds) {
+// mask() walks the vocabulary as a trie; it must keep exactly the tokens allowed() accepts
+// one by one.
+void expect_mask_matches_allowed(const GrammarSampler& gs, int32_t n_vocab, const std::string& at) {
+  std::vector<float> logits(static_cast<size_t>(n_vocab), 0.0f);
+  const int32_t kept = gs.mask(logits);
+  int32_t allowed = 0;
+  for (int32_t t = 0; t < n_vocab; ++t) {
+    allowed += gs.allowed(t);
+    ASSERT_EQ(gs.allowed(t), std::isfinite(logits[t])) << "token " << t << " after " << at;
+  }
+  EXPECT_EQ(kept, allowed);
+}
+
+void check_generations(const Json& schema, std::shared_ptr<const Grammar> g, int seeds,
+                       int checked_seeds = 0) {
   std::mt19937 vocab_rng(7);
   std::vector<std::string> pieces = fake_vocab(vocab_rng);
   const auto n_vocab = static_cast<int32_t>(pieces.size());
@@ -316,6 +330,7 @@ void check_generations(const Json& schema, std::shared_ptr<const Grammar> g, int
     std::string out;
     bool ended = false;
     for (int step = 0; step < 4000 && !ended; ++step) {
+      if (seed < checked_seeds) expect_mask_matches_allowed(gs, n_vocab, out);
       for (size_t i = 0; i < logits.size(); ++i) logits[i] = noise(rng) + bonus[i] * step / 40.0f;
       auto t = gs.sample(sampler, logits);
       ASSERT_TRUE(t.ok()) << t.error().message << " after " << out;
@@ -357,6 +372,15 @@ TEST(JsonSchemaProperty, RandomGenerationsValidate) {
     Json schema = Json::parse(text);
     check_generations(schema, schema_grammar(schema), 100);
   }
+}
+
+TEST(JsonSchemaProperty, TheMaskKeepsExactlyTheAllowedTokens) {
+  for (const char* text : kSchemas) {
+    SCOPED_TRACE(text);
+    Json schema = Json::parse(text);
+    check_generations(schema, schema_grammar(schema), 5, 5);
+  }
+  check_generations(Json::parse(R"({"type": "object"})"), *json_object_grammar(), 5, 5);
 }
 
 TEST(JsonSchemaProperty, RandomJsonFormatGenerationsAreObjects) {
