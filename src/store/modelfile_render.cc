@@ -1,43 +1,13 @@
 // A stored model rendered as `ollama show --modelfile` prints it.
 #include <fmt/core.h>
 
+#include "base/utf8.h"
 #include "store/modelfile.h"
 #include "store/params.h"
 
 namespace cria::store {
 
 namespace {
-
-// Go's %#v of a string (strconv.Quote) for the ASCII and UTF-8 text we see.
-std::string go_quote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += fmt::format("\\x{:02x}", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
 
 void line(std::string& out, std::string_view instr, std::string_view args) {
   out += instr;

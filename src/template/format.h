@@ -21,7 +21,5 @@ void append_py_json(const Json& v, int indent, std::string* out);
 
 // Go's strconv.FormatFloat(f, 'g', -1, 64) as %v prints it (exponent when exp < -4 || >= 6).
 std::string go_float(double f);
-// Go's strconv.Quote.
-std::string go_quote(const std::string& s);
 
 }  // namespace cria::tmpl

@@ -5,11 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/utf8.h"  // append_utf8, decode_utf8
+
 namespace cria::tmpl {
 
-void append_utf8(char32_t cp, std::string* out);
-// Decodes the code point at s[i]; false on invalid UTF-8 (then *len is 1).
-bool decode_utf8(std::string_view s, std::size_t i, char32_t* cp, std::size_t* len);
 // "ToolCallID" -> "tool_call_id", "IsThinkSet" -> "is_think_set".
 std::string snake_case(std::string_view name);
 std::string lower_case(std::string_view s);

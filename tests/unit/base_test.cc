@@ -12,9 +12,24 @@
 #include "base/fs.h"
 #include "base/mapped_file.h"
 #include "base/result.h"
+#include "base/utf8.h"
 
 namespace cria {
 namespace {
+
+TEST(Utf8, GoQuoteEscapesAsStrconvQuote) {
+  EXPECT_EQ(go_quote("plain é 日本"), "\"plain é 日本\"");
+  EXPECT_EQ(go_quote("a\"b\\c\n\t\r\a\b\f\v"), R"("a\"b\\c\n\t\r\a\b\f\v")");
+  EXPECT_EQ(go_quote(std::string("\x01\x7f\xff", 3)), R"("\x01\x7f\xff")");  // invalid UTF-8 too
+  std::string s;
+  append_utf8(U'\u00e9', &s);
+  char32_t cp = 0;
+  size_t len = 0;
+  ASSERT_TRUE(decode_utf8(s, 0, &cp, &len));
+  EXPECT_EQ(cp, U'\u00e9');
+  EXPECT_EQ(len, 2u);
+  EXPECT_FALSE(decode_utf8("\xC0\x80", 0, &cp, &len));  // overlong
+}
 
 TEST(HumanNumber, MatchesOllamaFormatting) {
   EXPECT_EQ(human_number(0), "0");
