@@ -71,8 +71,10 @@ Status DecoderHparams::read(const gguf::File& file, std::string_view arch_name,
   rope.mode = options.rope_mode;
   rope.n_ctx_orig = n_ctx_train;
   CRIA_RETURN_IF_ERROR(read_rope(md, rope));
-  if (n_head_kv <= 0 || n_head % n_head_kv != 0 || head_dim_v != head_dim ||
-      rope.n_rot != head_dim) {
+  const bool rope_ok = options.partial_rope
+                           ? rope.n_rot > 0 && rope.n_rot <= head_dim && rope.n_rot % 2 == 0
+                           : rope.n_rot == head_dim;
+  if (n_head_kv <= 0 || n_head % n_head_kv != 0 || head_dim_v != head_dim || !rope_ok) {
     return make_error(
         Errc::kUnsupported,
         fmt::format("{}: unsupported {} attention: {} heads, {} KV heads, key length {}, value "

@@ -35,6 +35,9 @@ struct DecoderHparamsOptions {
   // `<arch>.feed_forward_length` must be present (a dense feed-forward); a mixture of experts
   // has its own `expert_feed_forward_length` and may leave n_ff 0.
   bool require_n_ff = true;
+  // rope.dimension_count may be less than the head size (an even number; Phi-4-mini rotates
+  // 3/4 of each head); otherwise it must equal it.
+  bool partial_rope = false;
 };
 
 // The hyper-parameters every such decoder has, read from `<arch>.*`.

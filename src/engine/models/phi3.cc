@@ -18,67 +18,6 @@
 namespace cria::engine {
 namespace {
 
-struct Phi3Hparams {
-  DecoderHparams base;  // sizes, rms_eps, RoPE (rope.n_rot may be less than head_dim)
-  // attention.sliding_window: read but not applied, as llama.cpp does not (the converters
-  // do not record which layers slide).
-  int32_t n_swa = 0;
-
-  Status read(const gguf::File& file);
-};
-
-Status Phi3Hparams::read(const gguf::File& file) {
-  DecoderHparams& hp = base;
-  hp.arch = "phi3";
-  MetadataTable md(file, "phi3");
-  md.required("context_length", hp.n_ctx_train);
-  md.required("embedding_length", hp.n_embd);
-  md.required("block_count", hp.n_layer);
-  md.required("feed_forward_length", hp.n_ff);
-  md.required("attention.head_count", hp.n_head);
-  md.required("attention.layer_norm_rms_epsilon", hp.rms_eps);
-  md.optional("attention.head_count_kv", hp.n_head_kv);
-  md.optional("attention.sliding_window", n_swa);
-  md.optional("vocab_size", hp.n_vocab);
-  CRIA_RETURN_IF_ERROR(md.status());
-  if (hp.n_head <= 0 || hp.n_embd <= 0 || hp.n_embd % hp.n_head != 0 || hp.n_layer <= 0 ||
-      hp.n_ff <= 0) {
-    return make_error(Errc::kCorrupt,
-                      fmt::format("{}: bad phi3 shape: n_embd {}, n_head {}, n_layer {}, n_ff {}",
-                                  file.path(), hp.n_embd, hp.n_head, hp.n_layer, hp.n_ff));
-  }
-  if (hp.n_head_kv == 0) hp.n_head_kv = hp.n_head;
-  hp.head_dim = hp.n_embd / hp.n_head;
-
-  nn::RopeConfig& rope = hp.rope;
-  rope.n_rot = hp.head_dim;
-  rope.mode = nn::RopeMode::kNeox;
-  rope.n_ctx_orig = hp.n_ctx_train;
-  std::string scaling = "linear";  // llama.cpp's default: a factor alone means linear
-  rope.factor = 0.0f;
-  md.optional("rope.dimension_count", rope.n_rot);
-  md.optional("rope.freq_base", rope.freq_base);
-  md.optional("rope.scaling.type", scaling);
-  md.optional("rope.scaling.factor", rope.factor);
-  md.optional("rope.scaling.original_context_length", rope.n_ctx_orig);
-  md.optional("rope.scaling.attn_factor", rope.attn_factor);
-  CRIA_RETURN_IF_ERROR(md.status());
-  CRIA_ASSIGN_OR_RETURN(rope.scaling, nn::parse_rope_scaling(scaling));
-  if (rope.factor == 0.0f) rope.factor = 1.0f;
-  if (hp.n_head_kv <= 0 || hp.n_head % hp.n_head_kv != 0 || rope.n_rot <= 0 ||
-      rope.n_rot > hp.head_dim || rope.n_rot % 2 != 0) {
-    return make_error(Errc::kUnsupported,
-                      fmt::format("{}: unsupported phi3 attention: {} heads, {} KV heads, head "
-                                  "size {}, rope dimensions {}",
-                                  file.path(), hp.n_head, hp.n_head_kv, hp.head_dim, rope.n_rot));
-  }
-  if (hp.n_vocab == 0) {
-    const gguf::TensorInfo* embd = file.find_tensor("token_embd.weight");
-    if (embd != nullptr) hp.n_vocab = static_cast<int32_t>(embd->ne[1]);
-  }
-  return {};
-}
-
 struct Phi3Layer {
   // attn_norm [n_embd], output [n_q, n_embd]; wq, wk, wv apart only in older files
   AttentionWeights attn;
@@ -138,7 +77,7 @@ class Phi3 final : public Model {
   ggml_tensor* self_attention(const ForwardInputs& in, const Phi3Layer& l, ggml_tensor* x,
                               int il) const;
 
-  Phi3Hparams hp_;
+  DecoderHparams hp_;  // rope.n_rot may be less than head_dim
   Phi3Weights w_;
   nn::RopeOptions rope_;
   ModelInfo info_;
@@ -148,7 +87,7 @@ class Phi3 final : public Model {
 ggml_tensor* Phi3::self_attention(const ForwardInputs& in, const Phi3Layer& l, ggml_tensor* x,
                                   int il) const {
   ggml_context* ctx = in.graph->ctx();
-  const DecoderHparams& hp = hp_.base;
+  const DecoderHparams& hp = hp_;
   const int64_t n_tokens = x->ne[1], hd = hp.head_dim;
   SelfAttentionOptions opt = self_attention_options(hp, rope_);
   opt.q_scale = 1.0f / std::sqrt(static_cast<float>(hd));  // on q, as llama.cpp's phi3 graph
@@ -167,7 +106,7 @@ ggml_tensor* Phi3::self_attention(const ForwardInputs& in, const Phi3Layer& l, g
 
 ggml_tensor* Phi3::forward(const ForwardInputs& in) const {
   ggml_context* ctx = in.graph->ctx();
-  const DecoderHparams& hp = hp_.base;
+  const DecoderHparams& hp = hp_;
   ggml_tensor* x = w_.io.embed(ctx, in.tokens);  // [n_embd, n_tokens]
   for (int il = 0; il < hp.n_layer; ++il) {
     const Phi3Layer& l = w_.layers[static_cast<size_t>(il)];
@@ -193,16 +132,17 @@ ggml_tensor* Phi3::shift_keys(ggml_context* ctx, ggml_tensor* keys, ggml_tensor*
 Result<std::unique_ptr<Model>> Phi3::load(std::shared_ptr<const gguf::File> file,
                                           const backend::WeightsOptions& options) {
   auto m = std::make_unique<Phi3>();
-  CRIA_RETURN_IF_ERROR(m->hp_.read(*file));
+  CRIA_RETURN_IF_ERROR(
+      m->hp_.read(*file, "phi3", {.rope_mode = nn::RopeMode::kNeox, .partial_rope = true}));
   TensorTable tensors;
-  m->w_.declare(m->hp_.base, *file, tensors);
+  m->w_.declare(m->hp_, *file, tensors);
   CRIA_ASSIGN_OR_RETURN(m->weights_, load_declared_weights(std::move(file), options, tensors));
   // llama.cpp takes the long factors only when a sequence's context exceeds the original
   // one; the model does not know the context it will run in, so the short ones (right for
   // contexts up to rope.scaling.original_context_length, 4096 for Phi-3) are used.
   ggml_tensor* factors = m->w_.rope_short != nullptr ? m->w_.rope_short : m->w_.rope_long;
-  m->rope_ = nn::resolve_rope(m->hp_.base.rope, factors);
-  m->info_ = m->hp_.base.info();
+  m->rope_ = nn::resolve_rope(m->hp_.rope, factors);
+  m->info_ = m->hp_.info();
   return std::unique_ptr<Model>(std::move(m));
 }
 
