@@ -66,16 +66,14 @@ void print(const std::vector<float>& v, bool json) {
 int cmd_embed(const Config& config, const Args& args) {
   auto o = parse(args);
   if (!o.ok()) return usage_error(o.error().message, kUsage);
-  auto file = gguf::File::open(o->model);
-  if (!file.ok()) return fail(file.error());
-  auto shared = std::make_shared<const gguf::File>(std::move(file).value());
-  auto tok = tokenizer::Tokenizer::from_gguf(*shared);
-  if (!tok.ok()) return fail(tok.error());
-  const std::vector<std::vector<int32_t>> inputs = {tok->encode(o->text)};
+  auto model = open_local_model(o->model);
+  if (!model.ok()) return fail(model.error());
+  const tokenizer::Tokenizer& tok = model->tok;
+  const std::vector<std::vector<int32_t>> inputs = {tok.encode(o->text)};
   engine::ContextOptions copt = context_options(config);
   copt.n_ctx = static_cast<int32_t>(o->n_ctx);
   copt.n_batch = copt.n_ctx;
-  auto ctx = engine::Context::create(shared, copt);
+  auto ctx = engine::Context::create(model->file, copt);
   if (!ctx.ok()) return fail(ctx.error());
   auto pooled = (*ctx)->embed(inputs);
   if (!pooled.ok()) return fail(pooled.error());

@@ -25,4 +25,11 @@ engine::ContextOptions context_options(const Config& config) {
   return opt;
 }
 
+Result<LocalModel> open_local_model(const std::string& path) {
+  CRIA_ASSIGN_OR_RETURN(gguf::File file, gguf::File::open(path));
+  auto shared = std::make_shared<const gguf::File>(std::move(file));
+  CRIA_ASSIGN_OR_RETURN(tokenizer::Tokenizer tok, tokenizer::Tokenizer::from_gguf(*shared));
+  return LocalModel{std::move(shared), std::move(tok)};
+}
+
 }  // namespace cria::cli

@@ -127,25 +127,23 @@ Status run(const GenerateOptions& o, engine::Context& ctx, const tokenizer::Toke
 int cmd_generate(const Config& config, const Args& args) {
   auto o = parse(args);
   if (!o.ok()) return usage_error(o.error().message, kUsage);
-  auto file = gguf::File::open(o->model);
-  if (!file.ok()) return fail(file.error());
-  auto shared = std::make_shared<const gguf::File>(std::move(file).value());
-  auto tok = tokenizer::Tokenizer::from_gguf(*shared);
-  if (!tok.ok()) return fail(tok.error());
+  auto model = open_local_model(o->model);
+  if (!model.ok()) return fail(model.error());
+  const tokenizer::Tokenizer& tok = model->tok;
   std::vector<int32_t> prompt;
   if (!o->prompt_tokens.empty()) {
     auto ids = parse_token_list("--prompt-tokens", o->prompt_tokens);
     if (!ids.ok()) return fail(ids.error());
     prompt = std::move(ids).value();
   } else {
-    prompt = tok->encode(o->prompt);
+    prompt = tok.encode(o->prompt);
   }
   if (prompt.empty()) return usage_error("the prompt has no tokens", kUsage);
   engine::ContextOptions copt = context_options(config);
   copt.n_ctx = static_cast<int32_t>(o->n_ctx);
-  auto ctx = engine::Context::create(shared, copt);
+  auto ctx = engine::Context::create(model->file, copt);
   if (!ctx.ok()) return fail(ctx.error());
-  Status st = run(*o, **ctx, *tok, std::move(prompt));
+  Status st = run(*o, **ctx, tok, std::move(prompt));
   return st.ok() ? 0 : fail(st.error());
 }
 
