@@ -18,6 +18,42 @@ struct Weights::Group {
   std::vector<ggml_tensor*> tensors;
 };
 
+// Turns bytes loaded into calls of WeightsOptions::on_progress, at most one per kStep.
+class Weights::Progress {
+ public:
+  Progress(const std::function<void(float)>& report, const gguf::File& file) : report_(report) {
+    for (const auto& t : file.tensors()) total_ += t.size;
+  }
+
+  void advance(uint64_t bytes) {
+    if (!report_) return;
+    done_ += bytes;
+    const float fraction =
+        done_ >= total_
+            ? 1.0f
+            : static_cast<float>(static_cast<double>(done_) / static_cast<double>(total_));
+    if (fraction - reported_ >= kStep) emit(fraction);
+  }
+
+  // Reports 1 unless the last call did.
+  void finish() {
+    if (report_ && reported_ < 1.0f) emit(1.0f);
+  }
+
+ private:
+  static constexpr float kStep = 0.01f;
+
+  void emit(float fraction) {
+    reported_ = fraction;
+    report_(fraction);
+  }
+
+  const std::function<void(float)>& report_;
+  uint64_t total_ = 0;
+  uint64_t done_ = 0;
+  float reported_ = 0.0f;
+};
+
 namespace {
 
 bool default_is_matmul_weight(const gguf::TensorInfo& t) {
@@ -133,18 +169,20 @@ Result<Weights> Weights::load(std::shared_ptr<const gguf::File> file,
   CRIA_ASSIGN_OR_RETURN(auto groups, plan(*file, dev, options));
   Weights w;
   w.file_ = std::move(file);
+  Progress progress(options.on_progress, *w.file_);
   for (auto& group : groups) {
     w.create_tensors(group);
     if (group.buft == nullptr) {
-      CRIA_RETURN_IF_ERROR(w.bind_mapped(group, dev));
+      CRIA_RETURN_IF_ERROR(w.bind_mapped(group, dev, progress));
     } else {
-      CRIA_RETURN_IF_ERROR(w.copy_into(group, dev));
+      CRIA_RETURN_IF_ERROR(w.copy_into(group, dev, progress));
     }
   }
+  progress.finish();
   return w;
 }
 
-Status Weights::bind_mapped(Group& group, ggml_backend_dev_t dev) {
+Status Weights::bind_mapped(Group& group, ggml_backend_dev_t dev, Progress& progress) {
   const uint8_t* data = file_->bytes().data() + file_->data_offset();
   uint64_t first = UINT64_MAX;
   uint64_t last = 0;
@@ -179,11 +217,12 @@ Status Weights::bind_mapped(Group& group, ggml_backend_dev_t dev) {
                         fmt::format("cannot bind tensor '{}' of {} on {}", group.infos[i]->name,
                                     file_->path(), device_name(dev)));
     }
+    progress.advance(group.infos[i]->size);
   }
   return {};
 }
 
-Status Weights::copy_into(Group& group, ggml_backend_dev_t dev) {
+Status Weights::copy_into(Group& group, ggml_backend_dev_t dev, Progress& progress) {
   ggml_backend_buffer_type_t buft = group.buft;
   ggml_backend_buffer_t buf = ggml_backend_alloc_ctx_tensors_from_buft(group.ctx, buft);
   if (buf == nullptr) {
@@ -201,6 +240,7 @@ Status Weights::copy_into(Group& group, ggml_backend_dev_t dev) {
   for (size_t i = 0; i < group.tensors.size(); ++i) {
     const auto bytes = file_->tensor_data(*group.infos[i]);
     ggml_backend_tensor_set(group.tensors[i], bytes.data(), 0, bytes.size());
+    progress.advance(bytes.size());
   }
   return {};
 }

@@ -33,6 +33,10 @@ struct WeightsOptions {
   // one op repacked layouts support. Unset: 2-D tensors named "blk.*" or
   // "output.weight". The engine, which knows how each weight is used, should set it.
   std::function<bool(const gguf::TensorInfo&)> is_matmul_weight = nullptr;
+  // Called with the fraction of the weights' bytes loaded (0..1) as tensors are bound or
+  // copied: at most about every 1%, and once with exactly 1 at the end. Tensors bound in
+  // place count as loaded at once (their pages are read on first use). Unset: no calls.
+  std::function<void(float fraction)> on_progress = nullptr;
 };
 
 // One buffer holding weights, for accounting.
@@ -71,15 +75,16 @@ class Weights {
 
  private:
   Weights() = default;
-  struct Group;  // tensors bound to one buffer type
+  struct Group;    // tensors bound to one buffer type
+  class Progress;  // reports WeightsOptions::on_progress
   // Which buffer type each tensor of `file` goes to.
   static Result<std::vector<Group>> plan(const gguf::File& file, ggml_backend_dev_t dev,
                                          const WeightsOptions& options);
   void create_tensors(Group& group);
   // Binds the group's tensors in place in the file's mapping.
-  Status bind_mapped(Group& group, ggml_backend_dev_t dev);
+  Status bind_mapped(Group& group, ggml_backend_dev_t dev, Progress& progress);
   // Allocates a buffer of the group's type and copies the tensors' data into it.
-  Status copy_into(Group& group, ggml_backend_dev_t dev);
+  Status copy_into(Group& group, ggml_backend_dev_t dev, Progress& progress);
 
   std::shared_ptr<const gguf::File> file_;
   std::vector<ggml_context_ptr> contexts_;  // tensor metadata, one per buffer type

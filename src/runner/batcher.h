@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,6 +40,8 @@ struct BatcherOptions {
   engine::ContextOptions context;  // n_ctx: per sequence
   int parallel = 1;
   std::string compute_lock;  // a file shared by the server's runners; "": none
+  // The fraction of the weights loaded, 0..1 (backend::WeightsOptions::on_progress).
+  std::function<void(float fraction)> on_progress = nullptr;
 };
 
 class Batcher {

@@ -231,17 +231,26 @@ class Routes {
   Batcher& batcher_;
 };
 
+// A "progress F" line (F: the fraction loaded, 0..1) on stdout, before the port line: the
+// server (sched/process_runner.cc) restarts its stall timeout on each one that moves F.
+void print_progress(float fraction) {
+  std::printf("progress %.3f\n", static_cast<double>(fraction));
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int serve(const RunnerOptions& options) {
   auto batcher = Batcher::load({.model_path = options.model_path,
                                 .context = options.context,
                                 .parallel = options.parallel,
-                                .compute_lock = options.compute_lock});
+                                .compute_lock = options.compute_lock,
+                                .on_progress = print_progress});
   if (!batcher.ok()) {
     std::fprintf(stderr, "Error: %s\n", batcher.error().message.c_str());
     return 1;
   }
+  print_progress(1.0f);  // the KV cache and compute buffers, the last step, are ready too
   httplib::Server server;
   // One thread per streaming completion, plus a few for health and tokenize calls.
   const int threads = options.parallel + 4;

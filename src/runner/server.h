@@ -9,8 +9,10 @@
 //                     {"done":true,"done_reason":...,
 //                     "prompt_eval_count":..,"prompt_eval_duration":..,"eval_count":..,
 //                     "eval_duration":..,"context":[...]} or {"error":"..."}
-// Completions run in the Batcher's parallel sequences. The process prints "listening on
-// 127.0.0.1:PORT" on stdout once it accepts connections, so the parent never guesses a port.
+// Completions run in the Batcher's parallel sequences. While it loads, the process prints
+// "progress F" lines on stdout (F: the fraction loaded, 0..1, rising; 1 once everything is
+// ready), then "listening on 127.0.0.1:PORT" once it accepts connections, so the parent
+// never guesses a port and can tell a slow load from a stalled one.
 #pragma once
 
 #include <string>

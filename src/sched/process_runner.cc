@@ -7,10 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fmt/core.h>
@@ -24,6 +27,53 @@ namespace cria::sched {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using ProgressFn = std::function<void(const std::string& name, float fraction)>;
+
+// The deadline of a load: `timeout` after the start or the last progress; none when the
+// timeout is zero or negative (as Ollama's OLLAMA_LOAD_TIMEOUT) or too large to add.
+class StallTimer {
+ public:
+  explicit StallTimer(Nanos timeout) : timeout_(timeout) { restart(); }
+
+  void restart() {
+    const auto now = Clock::now();
+    const bool unlimited = timeout_.count() <= 0 || timeout_ >= Clock::time_point::max() - now;
+    deadline_ = unlimited ? Clock::time_point::max()
+                          : now + std::chrono::duration_cast<Clock::duration>(timeout_);
+  }
+
+  // Milliseconds left, at most `cap`; 0 once the deadline has passed.
+  int wait_ms(int cap) const {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
+    return static_cast<int>(std::clamp<int64_t>(left, 0, cap));
+  }
+
+  bool expired() const { return Clock::now() >= deadline_; }
+  Nanos timeout() const { return timeout_; }
+
+ private:
+  Nanos timeout_;
+  Clock::time_point deadline_;
+};
+
+// "300ms", "90s", "5m".
+std::string duration_text(Nanos d) {
+  const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  if (ms % 1000 != 0) return fmt::format("{}ms", ms);
+  const int64_t s = ms / 1000;
+  if (s % 60 != 0) return fmt::format("{}s", s);
+  return fmt::format("{}m", s / 60);
+}
+
+// The fraction of a "progress F" line (clamped to 0..1), or nothing for another line.
+std::optional<float> parse_progress(const std::string& line) {
+  float f = 0.0f;
+  char extra = 0;
+  if (std::sscanf(line.c_str(), "progress %f %c", &f, &extra) != 1 || !std::isfinite(f))
+    return std::nullopt;
+  return std::clamp(f, 0.0f, 1.0f);
+}
 
 std::vector<std::string> runner_args(const ProcessRunnerOptions& po, const LoadSpec& spec) {
   std::vector<std::string> args = {po.executable.empty() ? "/proc/self/exe" : po.executable,
@@ -88,7 +138,7 @@ class ProcessRunner final : public Runner {
   }
 
   ~ProcessRunner() override {
-    if (child_.pid > 0) {
+    if (child_.pid > 0 && alive()) {  // once reaped, the pid may belong to another process
       kill(child_.pid, SIGTERM);
       if (!wait_exit(std::chrono::seconds(5))) {
         kill(child_.pid, SIGKILL);
@@ -99,15 +149,11 @@ class ProcessRunner final : public Runner {
     if (child_.out_fd >= 0) close(child_.out_fd);
   }
 
-  // Waits for the port line and the first health answer.
-  Status wait_ready(Nanos timeout) {
-    auto deadline = Clock::now() + timeout;
-    std::string line;
-    CRIA_RETURN_IF_ERROR(read_port_line(deadline, line));
-    int port = 0;
-    if (std::sscanf(line.c_str(), "listening on 127.0.0.1:%d", &port) != 1 || port <= 0)
-      return make_error(Errc::kInternal, "the runner printed an unexpected line: " + line);
-    port_ = port;
+  // Waits for the port line, restarting the stall timer on each progress line that moves
+  // forward, then for the first health answer. A stalled runner is killed.
+  Status wait_ready(Nanos stall_timeout, const ProgressFn& on_progress) {
+    StallTimer timer(stall_timeout);
+    CRIA_ASSIGN_OR_RETURN(port_, read_port(timer, on_progress));
     httplib::Client cli("127.0.0.1", port_);
     cli.set_read_timeout(std::chrono::seconds(30));
     auto res = cli.Get("/health");
@@ -206,14 +252,35 @@ class ProcessRunner final : public Runner {
     return j;
   }
 
-  Status read_port_line(Clock::time_point deadline, std::string& line) {
+  // Reads the runner's stdout up to its port line, following its progress lines.
+  Result<int> read_port(StallTimer& timer, const ProgressFn& on_progress) {
+    std::string line;
+    while (true) {
+      CRIA_RETURN_IF_ERROR(read_line(timer, line));
+      if (std::optional<float> p = parse_progress(line)) {
+        if (*p > progress_) {
+          progress_ = *p;
+          timer.restart();
+          if (on_progress) on_progress(name_, progress_);
+        }
+        continue;
+      }
+      int port = 0;
+      if (std::sscanf(line.c_str(), "listening on 127.0.0.1:%d", &port) == 1 && port > 0)
+        return port;
+      return make_error(Errc::kInternal, "the runner printed an unexpected line: " + line);
+    }
+  }
+
+  // One line of the runner's stdout, without its newline; a stall error (the runner
+  // killed) once the timer expires first.
+  Status read_line(const StallTimer& timer, std::string& line) {
+    line.clear();
     char c = 0;
     while (true) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0)
-        return make_error(Errc::kUnavailable, "timed out waiting for the model to load");
+      if (timer.expired()) return stalled_error(timer.timeout());
       pollfd p{child_.out_fd, POLLIN, 0};
-      int r = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+      int r = poll(&p, 1, timer.wait_ms(1000));
       if (r < 0 && errno != EINTR) return make_error(Errc::kIo, "poll failed");
       if (r <= 0) continue;
       ssize_t n = read(child_.out_fd, &c, 1);
@@ -221,6 +288,15 @@ class ProcessRunner final : public Runner {
       if (c == '\n') return {};
       line += c;
     }
+  }
+
+  Error stalled_error(Nanos timeout) {
+    kill(child_.pid, SIGKILL);
+    return make_error(
+        Errc::kUnavailable,
+        fmt::format("timed out waiting for the runner to load the model: progress {}%, then "
+                    "none for {}; set OLLAMA_LOAD_TIMEOUT to a longer duration to allow this",
+                    static_cast<int>(progress_ * 100.0f), duration_text(timeout)));
   }
 
   bool wait_exit(std::chrono::seconds timeout) {
@@ -233,7 +309,8 @@ class ProcessRunner final : public Runner {
   }
 
   Error died_error(const std::string& what) {
-    for (int i = 0; i < 50 && alive(); ++i)
+    // Wait a little for the exit and the end of its log, which holds the reason.
+    for (int i = 0; i < 50 && (alive() || !stderr_closed()); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     std::lock_guard<std::mutex> lock(mu_);
     std::string detail = last_error_.empty() ? "" : ": " + last_error_;
@@ -264,6 +341,13 @@ class ProcessRunner final : public Runner {
       }
     }
     close(child_.err_fd);
+    std::lock_guard<std::mutex> lock(mu_);
+    stderr_closed_ = true;
+  }
+
+  bool stderr_closed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stderr_closed_;
   }
 
   Child child_;
@@ -272,10 +356,12 @@ class ProcessRunner final : public Runner {
   int port_ = 0;
   uint64_t memory_ = 0;
   int64_t n_ctx_ = 0;
+  float progress_ = 0.0f;  // the last fraction loaded the runner reported
   std::mutex mu_;
   bool exited_ = false;
   int exit_status_ = 0;
   std::string last_error_;
+  bool stderr_closed_ = false;
 };
 
 class ProcessRunnerFactory final : public RunnerFactory {
@@ -285,7 +371,7 @@ class ProcessRunnerFactory final : public RunnerFactory {
   Result<std::unique_ptr<Runner>> start(const LoadSpec& spec) override {
     CRIA_ASSIGN_OR_RETURN(Child child, spawn(runner_args(opt_, spec)));
     auto runner = std::make_unique<ProcessRunner>(child, spec.name);
-    CRIA_RETURN_IF_ERROR(runner->wait_ready(opt_.load_timeout));
+    CRIA_RETURN_IF_ERROR(runner->wait_ready(opt_.load_timeout, opt_.on_progress));
     log::info("loaded {} ({} MiB)", spec.name, runner->memory_bytes() >> 20);
     return std::unique_ptr<Runner>(std::move(runner));
   }

@@ -169,6 +169,23 @@ TEST(Weights, CopiedWhenNotMapped) {
   }
 }
 
+// Mapped or copied, the progress rises by at least 1% a call and ends with one exact 1.
+TEST(Weights, ReportsLoadProgress) {
+  auto file = open_stories();
+  for (bool mmap : {true, false}) {
+    SCOPED_TRACE(mmap ? "mapped" : "copied");
+    std::vector<float> seen;
+    auto w = Weights::load(
+        file, {.use_mmap = mmap, .on_progress = [&seen](float f) { seen.push_back(f); }});
+    ASSERT_TRUE(w.ok()) << w.error().message;
+    ASSERT_GT(seen.size(), 10u);  // 48 tensors, none over a quarter of the bytes
+    EXPECT_EQ(seen.back(), 1.0f);
+    EXPECT_GT(seen.front(), 0.0f);
+    for (size_t i = 1; i + 1 < seen.size(); ++i) EXPECT_GE(seen[i] - seen[i - 1], 0.0099f) << i;
+    EXPECT_LT(seen[seen.size() - 2], 1.0f);
+  }
+}
+
 TEST(Weights, ParsedFromMemoryIsWrapped) {
   const std::string text = test::read_text(stories_path());
   auto parsed = gguf::File::parse(std::vector<uint8_t>(text.begin(), text.end()), "stories-mem");
