@@ -2,6 +2,9 @@
 // processing (one batch of p tokens) and generation (n tokens, one per decode)
 // speed in tokens per second, measured as llama-bench does: random tokens, a
 // warm-up run, an empty cache for every repetition; median and mean of the runs.
+// With --parallel B (as llama-batched-bench): B sequences prefill p tokens each in
+// one call, then decode n steps of B tokens (one per sequence); the rates count
+// every sequence's tokens.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -23,7 +26,8 @@ namespace cria::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "cria bench --model PATH.gguf [-p 512] [-n 128] [-t THREADS] [-r 5] [--json]";
+    "cria bench --model PATH.gguf [-p 512] [-n 128] [-t THREADS] [-r 5] [--parallel B "
+    "[--kv-unified]] [--json]";
 
 struct BenchOptions {
   std::string model;
@@ -31,6 +35,8 @@ struct BenchOptions {
   int64_t n_gen = 128;
   int64_t threads = 0;
   int64_t repeats = 5;
+  int64_t parallel = 0;     // 0: one sequence, llama-bench's tests
+  bool kv_unified = false;  // --parallel: one cache for all sequences instead of a stream each
   bool json = false;
 };
 
@@ -68,9 +74,14 @@ Result<BenchOptions> parse(const Args& args) {
       o.json = true;
       continue;
     }
+    if (f.take_switch("--kv-unified")) {
+      o.kv_unified = true;
+      continue;
+    }
     bool matched = false;
-    for (auto [name, dst] : {std::pair{"-p", &o.n_prompt}, std::pair{"-n", &o.n_gen},
-                             std::pair{"-t", &o.threads}, std::pair{"-r", &o.repeats}}) {
+    for (auto [name, dst] :
+         {std::pair{"-p", &o.n_prompt}, std::pair{"-n", &o.n_gen}, std::pair{"-t", &o.threads},
+          std::pair{"-r", &o.repeats}, std::pair{"--parallel", &o.parallel}}) {
       if (auto v = f.take(name)) {
         CRIA_ASSIGN_OR_RETURN(*dst, parse_int(name, *v));
         matched = true;
@@ -82,8 +93,8 @@ Result<BenchOptions> parse(const Args& args) {
     }
   }
   if (o.model.empty()) return make_error(Errc::kInvalidArgument, "bench needs --model PATH");
-  if (o.n_prompt < 0 || o.n_gen < 0 || o.repeats < 1 || o.threads < 0) {
-    return make_error(Errc::kInvalidArgument, "-p, -n, -t must be >= 0 and -r >= 1");
+  if (o.n_prompt < 0 || o.n_gen < 0 || o.repeats < 1 || o.threads < 0 || o.parallel < 0) {
+    return make_error(Errc::kInvalidArgument, "-p, -n, -t, --parallel must be >= 0 and -r >= 1");
   }
   return o;
 }
@@ -106,6 +117,49 @@ Result<double> run_gen(engine::Context& ctx, std::vector<int32_t>& tokens) {
   const auto t0 = std::chrono::steady_clock::now();
   for (int32_t& t : tokens) CRIA_RETURN_IF_ERROR(ctx.decode({.tokens = {&t, 1}}));
   return static_cast<double>(tokens.size()) / seconds_since(t0);
+}
+
+// One batched run: B prompts of p tokens in one decode call, then n steps of B tokens.
+// Returns {prefill t/s, decode t/s} over all sequences.
+Result<std::pair<double, double>> run_batched(engine::Context& ctx, int32_t b, int64_t p, int64_t n,
+                                              std::mt19937& rng) {
+  std::uniform_int_distribution<int32_t> dist(0, ctx.info().n_vocab - 1);
+  std::vector<int32_t> tokens, seqs;
+  for (int32_t s = 0; s < b; ++s) {
+    for (int64_t i = 0; i < p; ++i) {
+      tokens.push_back(dist(rng));
+      seqs.push_back(s);
+    }
+  }
+  std::vector<uint8_t> want(tokens.size(), 0);
+  ctx.clear();
+  auto t0 = std::chrono::steady_clock::now();
+  if (!tokens.empty()) CRIA_RETURN_IF_ERROR(ctx.decode({.tokens = tokens, .seq_ids = seqs}));
+  const double pp = static_cast<double>(tokens.size()) / seconds_since(t0);
+  tokens.resize(static_cast<size_t>(b));
+  seqs.resize(static_cast<size_t>(b));
+  for (int32_t s = 0; s < b; ++s) seqs[static_cast<size_t>(s)] = s;
+  want.assign(static_cast<size_t>(b), 1);
+  t0 = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < n; ++i) {
+    for (auto& t : tokens) t = dist(rng);
+    CRIA_RETURN_IF_ERROR(ctx.decode({.tokens = tokens, .seq_ids = seqs, .want_logits = want}));
+  }
+  const double tg = static_cast<double>(n * b) / seconds_since(t0);
+  return std::pair{pp, tg};
+}
+
+Result<std::pair<Stats, Stats>> measure_batched(engine::Context& ctx, const BenchOptions& o) {
+  std::mt19937 rng(1234);
+  const auto b = static_cast<int32_t>(o.parallel);
+  CRIA_RETURN_IF_ERROR(run_batched(ctx, b, std::min<int64_t>(o.n_prompt, 8), 1, rng));  // warm-up
+  Stats pp, tg;
+  for (int64_t r = 0; r < o.repeats; ++r) {
+    CRIA_ASSIGN_OR_RETURN(auto rates, run_batched(ctx, b, o.n_prompt, o.n_gen, rng));
+    if (o.n_prompt > 0) pp.tps.push_back(rates.first);
+    if (o.n_gen > 0) tg.tps.push_back(rates.second);
+  }
+  return std::pair{pp, tg};
 }
 
 Result<Stats> measure(engine::Context& ctx, int64_t n, int64_t repeats, bool prompt) {
@@ -133,22 +187,24 @@ void report(const BenchOptions& o, int threads, const Stats& pp, const Stats& tg
       return out + "]";
     };
     std::printf(
-        "{\"model\":\"%s\",\"threads\":%d,\"n_prompt\":%lld,\"n_gen\":%lld,"
-        "\"pp_tps\":%s,\"pp_median\":%.3f,\"tg_tps\":%s,\"tg_median\":%.3f}\n",
-        o.model.c_str(), threads, static_cast<long long>(o.n_prompt),
-        static_cast<long long>(o.n_gen), list(pp).c_str(), pp.median(), list(tg).c_str(),
-        tg.median());
+        "{\"model\":\"%s\",\"threads\":%d,\"parallel\":%lld,\"n_prompt\":%lld,"
+        "\"n_gen\":%lld,\"pp_tps\":%s,\"pp_median\":%.3f,\"tg_tps\":%s,\"tg_median\":%.3f}\n",
+        o.model.c_str(), threads, static_cast<long long>(std::max<int64_t>(o.parallel, 1)),
+        static_cast<long long>(o.n_prompt), static_cast<long long>(o.n_gen), list(pp).c_str(),
+        pp.median(), list(tg).c_str(), tg.median());
     return;
   }
+  const std::string par = o.parallel > 0 ? fmt::format(" x{}", o.parallel) : "";
   std::printf(
       "| model | threads | test | t/s (median) | t/s (mean ± sd) |\n|---|---|---|---|---|\n");
   if (!pp.tps.empty()) {
-    std::printf("| %s | %d | pp%lld | %.2f | %.2f ± %.2f |\n", o.model.c_str(), threads,
-                static_cast<long long>(o.n_prompt), pp.median(), pp.mean(), pp.stdev());
+    std::printf("| %s | %d | pp%lld%s | %.2f | %.2f ± %.2f |\n", o.model.c_str(), threads,
+                static_cast<long long>(o.n_prompt), par.c_str(), pp.median(), pp.mean(),
+                pp.stdev());
   }
   if (!tg.tps.empty()) {
-    std::printf("| %s | %d | tg%lld | %.2f | %.2f ± %.2f |\n", o.model.c_str(), threads,
-                static_cast<long long>(o.n_gen), tg.median(), tg.mean(), tg.stdev());
+    std::printf("| %s | %d | tg%lld%s | %.2f | %.2f ± %.2f |\n", o.model.c_str(), threads,
+                static_cast<long long>(o.n_gen), par.c_str(), tg.median(), tg.mean(), tg.stdev());
   }
 }
 
@@ -160,13 +216,25 @@ int cmd_bench(const Config& config, const Args& args) {
   engine::ContextOptions copt = context_options(config);
   if (o->threads > 0) copt.n_threads = static_cast<int>(o->threads);
   copt.n_ctx = static_cast<int32_t>(std::max<int64_t>(256, std::max(o->n_prompt, o->n_gen)));
+  const int threads = copt.n_threads > 0 ? copt.n_threads : physical_cores();
+  if (o->parallel > 0) {
+    copt.n_seq = static_cast<int32_t>(o->parallel);
+    copt.kv_streams = !o->kv_unified;
+    copt.n_ctx = static_cast<int32_t>(o->parallel * (o->n_prompt + o->n_gen + 1));
+    copt.n_batch = std::max<int32_t>(copt.n_batch, static_cast<int32_t>(o->parallel * o->n_prompt));
+    auto ctx = engine::Context::open(o->model, copt);
+    if (!ctx.ok()) return fail(ctx.error());
+    auto stats = measure_batched(**ctx, *o);
+    if (!stats.ok()) return fail(stats.error());
+    report(*o, threads, stats->first, stats->second);
+    return 0;
+  }
   auto ctx = engine::Context::open(o->model, copt);
   if (!ctx.ok()) return fail(ctx.error());
   auto pp = measure(**ctx, o->n_prompt, o->repeats, /*prompt=*/true);
   if (!pp.ok()) return fail(pp.error());
   auto tg = measure(**ctx, o->n_gen, o->repeats, /*prompt=*/false);
   if (!tg.ok()) return fail(tg.error());
-  const int threads = copt.n_threads > 0 ? copt.n_threads : physical_cores();
   report(*o, threads, *pp, *tg);
   return 0;
 }

@@ -43,7 +43,7 @@ struct Batcher::Slot {
   int32_t seq = 0;
   std::vector<int32_t> cached;  // tokens in this sequence's cells, in position order
   uint64_t last_used = 0;
-  bool shares_cells = false;  // copy_prefix gave it, or took from it, shared cells
+  bool shares_cells = false;  // copy_prefix gave it, or took from it, shared cells (unified KV)
 
   // The request being served; null when the slot is free (its cells stay cached).
   std::shared_ptr<Job> job;
@@ -97,7 +97,8 @@ Result<std::unique_ptr<Batcher>> Batcher::load(const BatcherOptions& o) {
   CRIA_ASSIGN_OR_RETURN(tokenizer::Tokenizer tok, tokenizer::Tokenizer::from_gguf(*shared));
   engine::ContextOptions copt = o.context;
   CRIA_ASSIGN_OR_RETURN(auto model, engine::load_model(shared, {.use_mmap = copt.use_mmap,
-                                                                .cpu_repack = copt.cpu_repack}));
+                                                                .cpu_repack = copt.cpu_repack,
+                                                                .on_progress = o.on_progress}));
   const int parallel = std::max(1, o.parallel);
   int32_t per_seq = copt.n_ctx;
   if (int32_t train = model->info().n_ctx_train; train > 0 && per_seq > train) {
@@ -112,9 +113,11 @@ Result<std::unique_ptr<Batcher>> Batcher::load(const BatcherOptions& o) {
     copt.n_batch = std::max(copt.n_batch, per_seq);
     copt.n_ctx = copt.n_batch;
   } else {
-    // Every sequence gets n_ctx positions: the cache holds n_ctx x parallel cells.
+    // Every sequence gets n_ctx positions in a KV stream of its own: the cache holds n_ctx x
+    // parallel cells, and a sequence attends only its own (a shared prefix is copied).
     copt.n_seq = parallel;
     copt.n_ctx = per_seq * parallel;
+    copt.kv_streams = true;
   }
   CRIA_ASSIGN_OR_RETURN(auto ctx, engine::Context::create(std::move(model), copt));
   CRIA_ASSIGN_OR_RETURN(ComputeGate gate, ComputeGate::open(o.compute_lock));
@@ -288,7 +291,8 @@ void Batcher::reuse_prefix(Slot& slot, const std::vector<int32_t>& tokens) {
     Status st = ctx_->copy_prefix(donor->seq, slot.seq, static_cast<int32_t>(donor_len));
     if (st.ok()) {
       slot.cached.assign(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(donor_len));
-      slot.shares_cells = donor->shares_cells = true;
+      // With a stream per sequence the prefix was copied, not shared.
+      slot.shares_cells = donor->shares_cells = ctx_->kv().n_stream() == 1;
       keep = donor_len;
     } else {
       slot.cached.clear();

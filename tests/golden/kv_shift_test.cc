@@ -97,16 +97,20 @@ ShiftCheck check_shift(const std::string& path, engine::ContextOptions opt) {
   opt.n_seq = 2;
   auto ctx = open_model(path, opt);
   if (ctx == nullptr) return {};
+  if (opt.kv_streams) {  // one stream per sequence: the batch goes in parts, J's then S's
+    EXPECT_EQ(ctx->kv().n_stream(), 2);
+  }
   run(*ctx, {.tokens = tokens, .positions = pos, .seq_ids = seqs});
   EXPECT_TRUE(ctx->remove(1, 0, -1).ok());
   EXPECT_TRUE(ctx->shift_context(0, 0, d).ok());
-  EXPECT_TRUE(ctx->kv().cells().has_shift());
-  EXPECT_EQ(ctx->kv().cells().seq_pos_min(0), 0);
-  EXPECT_EQ(ctx->kv().cells().seq_pos_max(0), static_cast<int32_t>(s.size()) - 1);
+  EXPECT_TRUE(ctx->kv().cells(0).has_shift());
+  EXPECT_EQ(ctx->kv().cells(0).seq_pos_min(0), 0);
+  EXPECT_EQ(ctx->kv().cells(0).seq_pos_max(0), static_cast<int32_t>(s.size()) - 1);
   const auto shifted = run(*ctx, {.tokens = Tokens{kNext}});  // at position |S|
-  EXPECT_FALSE(ctx->kv().cells().has_shift());
+  EXPECT_FALSE(ctx->kv().cells(0).has_shift());
   if (shifted.empty()) return {};
   opt.n_seq = 1;
+  opt.kv_streams = false;
   const auto fresh = fresh_next(path, opt, s, kNext);
   return {.shifted = max_abs_diff(shifted[0], fresh),
           .offset_noise = max_abs_diff(fresh_next(path, opt, s, kNext, d), fresh)};
@@ -131,6 +135,16 @@ TEST(KvShift, ShiftedKeysMatchAFreshDecodeF16Cache) {
     report(flash ? "stories260K F16 cache, flash" : "stories260K F16 cache", c);
     EXPECT_LT(c.shifted, 2e-2);
     EXPECT_LT(c.shifted, 1.5 * c.offset_noise + 1e-3);
+  }
+}
+
+TEST(KvShift, ShiftedKeysMatchAFreshDecodeWithStreams) {
+  for (bool flash : {false, true}) {
+    const ShiftCheck c = check_shift(
+        stories_path(),
+        {.n_ctx = 2048, .kv_type = GGML_TYPE_F32, .flash_attention = flash, .kv_streams = true});
+    report(flash ? "stories260K F32, streams, flash" : "stories260K F32, streams", c);
+    EXPECT_LT(c.shifted, 1e-4);
   }
 }
 
@@ -176,8 +190,8 @@ ContextShift context_shift(const engine::ContextOptions& opt) {
   run(*b, {.tokens = all});
   EXPECT_TRUE(a->shift_context(0, p, j).ok());
   EXPECT_TRUE(b->remove(0, p, p + j).ok());
-  b->kv().cells().shift(0, 0, p, j);
-  EXPECT_EQ(a->kv().cells().seq_pos_max(0), p + static_cast<int32_t>(kCont.size()) - 1);
+  b->kv().cells(0).shift(0, 0, p, j);
+  EXPECT_EQ(a->kv().cells(0).seq_pos_max(0), p + static_cast<int32_t>(kCont.size()) - 1);
   const auto ra = run(*a, {.tokens = Tokens{kNext}});
   const auto rb = run(*b, {.tokens = Tokens{kNext}});
   if (ra.empty() || rb.empty()) return {};
@@ -210,8 +224,9 @@ TEST(KvShift, EditsCheckTheirArguments) {
 // Logits of every token of `rest`, decoded after `prefix` (its own batch, unless empty) in a
 // fresh context of one sequence.
 std::vector<std::vector<float>> alone(const Tokens& prefix, const Tokens& rest,
-                                      const engine::ContextOptions& opt) {
-  auto ctx = open_model(stories_path(), opt);
+                                      const engine::ContextOptions& opt,
+                                      const std::string& path = stories_path()) {
+  auto ctx = open_model(path, opt);
   if (ctx == nullptr) return {};
   if (!prefix.empty()) run(*ctx, {.tokens = prefix});
   const std::vector<uint8_t> all(rest.size(), 1);
@@ -248,22 +263,31 @@ double batch_deviation(const std::vector<std::vector<float>>& rows, const Tokens
 
 // Max |Δ logit| of two continuations of one prefix, shared through copy_prefix and decoded
 // interleaved in one batch, against each decoded after the prefix in a context of its own.
-double copy_prefix_deviation(ggml_type kv_type) {
+// With kv_streams the prefix is copied into the second sequence's stream instead.
+double copy_prefix_deviation(ggml_type kv_type, bool streams = false, bool flash = false) {
   const std::vector<Tokens> conts = {{282, 290, 310, 271, 299}, {330, 262, 318, 274, 295, 300}};
-  auto ctx = open_model(stories_path(), {.n_ctx = 2048, .n_seq = 2, .kv_type = kv_type});
+  auto ctx = open_model(stories_path(), {.n_ctx = 2048,
+                                         .n_seq = 2,
+                                         .kv_type = kv_type,
+                                         .flash_attention = flash,
+                                         .kv_streams = streams});
   if (ctx == nullptr) return INFINITY;
   run(*ctx, {.tokens = kPrefix});
   EXPECT_TRUE(ctx->copy_prefix(0, 1, static_cast<int32_t>(kPrefix.size())).ok());
-  EXPECT_EQ(ctx->kv().cells().n_used(), static_cast<int32_t>(kPrefix.size()));  // shared
-  EXPECT_EQ(ctx->kv().cells().seq_pos_max(1), static_cast<int32_t>(kPrefix.size()) - 1);
+  const auto n = static_cast<int32_t>(kPrefix.size());
+  EXPECT_EQ(ctx->kv().cells(0).n_used(), n);  // shared, or seq 0's own stream
+  EXPECT_EQ(ctx->kv().cells(1).n_used(), n);  // the same cells, or the copy
+  EXPECT_EQ(ctx->kv().cells(1).seq_pos_max(1), n - 1);
   Tokens tokens, seqs, index;
   interleave(conts, tokens, seqs, index);
   const std::vector<uint8_t> all(tokens.size(), 1);
   const auto rows = run(*ctx, {.tokens = tokens, .seq_ids = seqs, .want_logits = all});
   EXPECT_EQ(rows.size(), tokens.size());
   std::vector<std::vector<std::vector<float>>> refs;
-  for (const Tokens& c : conts)
-    refs.push_back(alone(kPrefix, c, {.n_ctx = 2048, .kv_type = kv_type}));
+  for (const Tokens& c : conts) {
+    refs.push_back(
+        alone(kPrefix, c, {.n_ctx = 2048, .kv_type = kv_type, .flash_attention = flash}));
+  }
   return batch_deviation(rows, seqs, index, refs);
 }
 
@@ -280,13 +304,31 @@ TEST(KvSequences, CopyPrefixSharesCellsAndMatchesSeparateDecodes) {
   EXPECT_LT(f16, 3e-3);
 }
 
-// Max |Δ logit| of 4 prompts interleaved in one batch against each decoded alone.
-double interleaved_deviation(bool flash) {
+// Across streams the copy is of the bytes, so an F16 cache copies exactly too; the plain
+// path's transposed values are copied value by value.
+TEST(KvSequences, CopyPrefixAcrossStreamsMatchesSeparateDecodes) {
+  for (bool flash : {false, true}) {
+    const double f32 = copy_prefix_deviation(GGML_TYPE_F32, true, flash);
+    const double f16 = copy_prefix_deviation(GGML_TYPE_F16, true, flash);
+    std::printf(
+        "[kv] copy_prefix across streams%s: max |dlogit| %.3g (F32 cache), %.3g (F16 cache)\n",
+        flash ? " (flash)" : "", f32, f16);
+    EXPECT_LT(f32, 1e-4);
+    EXPECT_LT(f16, 3e-3);
+  }
+}
+
+// Max |Δ logit| of 4 prompts interleaved in one batch against each decoded alone. With
+// streams the batch runs in parts of consecutive sequences with as many tokens each (the
+// prompts' lengths differ), and the rows come back in the batch's order.
+double interleaved_deviation(bool flash, bool streams = false,
+                             const std::string& path = stories_path()) {
   const std::vector<Tokens> prompts = {{1, 403, 407, 260, 345, 304, 263},
                                        {1, 282, 290, 310, 271, 299, 330, 262, 318, 274, 295, 300},
                                        {1, 77, 88, 99, 111},
                                        {1, 336, 268, 291, 301, 286, 282, 290, 310}};
-  auto ctx = open_model(stories_path(), {.n_ctx = 2048, .n_seq = 4, .flash_attention = flash});
+  auto ctx =
+      open_model(path, {.n_ctx = 512, .n_seq = 4, .flash_attention = flash, .kv_streams = streams});
   if (ctx == nullptr) return INFINITY;
   Tokens tokens, seqs, index;
   interleave(prompts, tokens, seqs, index);
@@ -295,7 +337,7 @@ double interleaved_deviation(bool flash) {
   EXPECT_EQ(rows.size(), tokens.size());
   std::vector<std::vector<std::vector<float>>> refs;
   for (const Tokens& p : prompts) {
-    refs.push_back(alone({}, p, {.n_ctx = 2048, .flash_attention = flash}));
+    refs.push_back(alone({}, p, {.n_ctx = 512, .flash_attention = flash}, path));
   }
   return batch_deviation(rows, seqs, index, refs);
 }
@@ -306,6 +348,27 @@ TEST(KvSequences, FourInterleavedSequencesMatchEachAlone) {
     std::printf("[kv] 4 sequences interleaved in one batch vs each alone%s: max |dlogit| %.3g\n",
                 flash ? " (flash)" : "", d);
     EXPECT_LT(d, 1e-4);
+  }
+}
+
+TEST(KvSequences, FourInterleavedSequencesInStreamsMatchEachAlone) {
+  for (bool flash : {false, true}) {
+    const double d = interleaved_deviation(flash, true);
+    std::printf("[kv] 4 sequences in 4 streams vs each alone%s: max |dlogit| %.3g\n",
+                flash ? " (flash)" : "", d);
+    EXPECT_LT(d, 1e-4);
+  }
+}
+
+// Gemma 3's local layers attend a window of 8 positions (the prompts are longer): the
+// sliding-window mask is built per stream too.
+TEST(KvSequences, SlidingWindowInStreamsMatchesEachAlone) {
+  CRIA_REQUIRE_SHARED(path, "fixtures/gemma3.gguf");
+  for (bool flash : {false, true}) {
+    const double d = interleaved_deviation(flash, true, path);
+    std::printf("[kv] gemma3, 4 sequences in 4 streams vs each alone%s: max |dlogit| %.3g\n",
+                flash ? " (flash)" : "", d);
+    EXPECT_LT(d, 1e-3);
   }
 }
 

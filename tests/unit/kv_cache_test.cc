@@ -96,7 +96,7 @@ class KvCacheMask : public ::testing::TestWithParam<bool> {
   // test's own list of live tokens.
   void check_mask(const std::vector<float>& m, const std::vector<Token>& batch, int32_t n_kv,
                   int32_t n_swa) const {
-    const KvCells& cells = kv_->cells();
+    const KvCells& cells = kv_->cells(0);
     ASSERT_EQ(m.size(), batch.size() * static_cast<size_t>(n_kv));
     for (size_t i = 0; i < batch.size(); ++i) {
       const Token& tok = batch[i];
@@ -128,7 +128,7 @@ TEST_P(KvCacheMask, CausalAndSlidingWindowMatchBruteForce) {
   }
   check_batch(first);
   // A hole in sequence 0, then all three sequences in one batch (sequence 2 is new).
-  kv_->cells().remove(0, 2, 4);
+  kv_->cells(0).remove(0, 2, 4);
   ref_.remove(0, 2, 4);
   check_batch({{10, 0}, {6, 1}, {11, 0}, {0, 2}, {7, 1}, {12, 0}, {1, 2}});
   // Sequence 0 again after its window has moved past the hole.

@@ -1,5 +1,6 @@
 #include "engine/kv/kv_cache.h"
 
+#include <algorithm>
 #include <cassert>
 #include <iterator>
 
@@ -22,6 +23,12 @@ Status check_options(const KvCacheOptions& o) {
   if (o.n_ctx <= 0 || o.n_seq <= 0 || o.n_layer <= 0 || o.n_head_kv <= 0 || o.head_dim_k <= 0 ||
       o.head_dim_v <= 0 || o.n_pad <= 0) {
     return make_error(Errc::kInvalidArgument, "KV cache: every size must be positive");
+  }
+  if (o.n_stream != 1 && (o.n_stream != o.n_seq || o.n_ctx % o.n_stream != 0)) {
+    return make_error(Errc::kInvalidArgument,
+                      fmt::format("KV cache: {} streams need one per sequence ({}) and a cell "
+                                  "count ({}) that they divide",
+                                  o.n_stream, o.n_seq, o.n_ctx));
   }
   if (o.n_swa < 0 || (o.n_swa > 0 && std::ssize(o.swa_layers) != o.n_layer)) {
     return make_error(Errc::kInvalidArgument,
@@ -78,8 +85,24 @@ Result<KvCache> KvCache::create(const KvCacheOptions& options) {
   return kv;
 }
 
+void KvCache::reset_cells() {
+  cells_.clear();
+  const int32_t n_stream = std::max(1, opt_.n_stream);
+  for (int32_t s = 0; s < n_stream; ++s) {
+    cells_.emplace_back(KvCellsOptions{.n_cells = opt_.n_ctx / n_stream, .max_seqs = opt_.n_seq});
+  }
+}
+
+bool KvCache::has_shift() const {
+  return std::any_of(cells_.begin(), cells_.end(), [](const KvCells& c) { return c.has_shift(); });
+}
+
+void KvCache::clear_shifts() {
+  for (KvCells& c : cells_) c.clear_shifts();
+}
+
 void KvCache::clear() {
-  cells_ = KvCells(cells_options(opt_));
+  reset_cells();
   // Masked cells still enter kq @ V (times 0): they must hold numbers, not NaN.
   ggml_backend_buffer_clear(buffer_.get(), 0);
 }
@@ -92,22 +115,25 @@ void KvCache::account(backend::MemoryReport& report) const {
   report.add_kv_buffer(buffer_.get());
 }
 
-KvBatch KvCache::inputs(backend::Graph& graph, int32_t n_tokens, int32_t n_kv) const {
+KvBatch KvCache::inputs(backend::Graph& graph, int32_t n_tokens, int32_t n_kv, int32_t ns) const {
   KvBatch b;
   b.cache_ = this;
   b.n_kv_ = n_kv;
   b.n_tokens_ = n_tokens;
+  b.n_stream_ = ns;
   b.k_idxs_ = graph.input("kv_k_idxs", GGML_TYPE_I64, {n_tokens});
   const int64_t n_v = opt_.flash ? n_tokens : n_tokens * n_embd_v(opt_);
   b.v_idxs_ = graph.input("kv_v_idxs", GGML_TYPE_I64, {n_v});
   const ggml_type mask_type = opt_.flash ? GGML_TYPE_F16 : GGML_TYPE_F32;
-  b.mask_ = graph.input("kq_mask", mask_type, {n_kv, n_tokens});
-  if (opt_.n_swa > 0) b.mask_swa_ = graph.input("kq_mask_swa", mask_type, {n_kv, n_tokens});
+  b.mask_ = graph.input("kq_mask", mask_type, {n_kv, n_tokens / ns, 1, ns});
+  if (opt_.n_swa > 0) {
+    b.mask_swa_ = graph.input("kq_mask_swa", mask_type, {n_kv, n_tokens / ns, 1, ns});
+  }
   return b;
 }
 
 KvBatch KvCache::worst_case(backend::Graph& graph, int32_t n_tokens) const {
-  return inputs(graph, n_tokens, opt_.n_ctx);
+  return inputs(graph, n_tokens, stream_size(), 1);
 }
 
 Result<KvBatch> KvCache::begin(backend::Graph& graph, std::span<const int32_t> positions,
@@ -116,19 +142,57 @@ Result<KvBatch> KvCache::begin(backend::Graph& graph, std::span<const int32_t> p
   return build(graph, positions, seqs);
 }
 
+Status KvCache::check_streams(std::span<const int32_t> seqs) {
+  taken_s0_ = stream_of(seqs.front());
+  taken_ns_ = stream_of(seqs.back()) - taken_s0_ + 1;
+  const auto n = static_cast<int32_t>(seqs.size());
+  if (taken_ns_ < 1 || n % taken_ns_ != 0) {
+    return make_error(Errc::kInvalidArgument, "KV cache: a batch's streams must be ascending");
+  }
+  const int32_t per = n / taken_ns_;
+  for (int32_t i = 0; i < n; ++i) {
+    if (stream_of(seqs[static_cast<size_t>(i)]) != taken_s0_ + i / per) {
+      return make_error(Errc::kInvalidArgument,
+                        "KV cache: a batch must hold as many tokens of each of consecutive "
+                        "streams, sorted by stream");
+    }
+  }
+  for (int32_t k = 0; k < taken_ns_; ++k) {
+    const KvCells& c = cells_[static_cast<size_t>(taken_s0_ + k)];
+    if (c.n_free() < per) {
+      return make_error(Errc::kOutOfMemory,
+                        fmt::format("KV cache full: {} tokens of sequence {} need as many cells "
+                                    "but only {} of its {} are free; raise the context length "
+                                    "(num_ctx)",
+                                    per, taken_s0_ + k, c.n_free(), c.n_cells()));
+    }
+  }
+  return {};
+}
+
 Result<int32_t> KvCache::take(std::span<const int32_t> positions, std::span<const int32_t> seqs) {
   assert(positions.size() == seqs.size() && !positions.empty());
-  const auto n_tokens = static_cast<int32_t>(positions.size());
-  CRIA_ASSIGN_OR_RETURN(KvSlot slot, cells_.find_slot(n_tokens));
-  cells_.commit(slot, positions, seqs);
-  fill_indices(slot.cells);
-  taken_n_kv_ = cells_.n_kv(opt_.n_pad);
+  CRIA_RETURN_IF_ERROR(check_streams(seqs));
+  const size_t per = positions.size() / static_cast<size_t>(taken_ns_);
+  taken_cells_.clear();
+  taken_n_kv_ = 0;
+  for (int32_t k = 0; k < taken_ns_; ++k) {
+    const int32_t stream = taken_s0_ + k;
+    KvCells& c = cells_[static_cast<size_t>(stream)];
+    CRIA_ASSIGN_OR_RETURN(KvSlot slot, c.find_slot(static_cast<int32_t>(per)));
+    const size_t at = static_cast<size_t>(k) * per;
+    c.commit(slot, positions.subspan(at, per), seqs.subspan(at, per));
+    for (int32_t cell : slot.cells) taken_cells_.push_back(stream * stream_size() + cell);
+    taken_n_kv_ = std::max(taken_n_kv_, c.n_kv(opt_.n_pad));
+  }
+  fill_indices(taken_cells_);
   return taken_n_kv_;
 }
 
 KvBatch KvCache::build(backend::Graph& graph, std::span<const int32_t> positions,
                        std::span<const int32_t> seqs) {
-  KvBatch b = inputs(graph, static_cast<int32_t>(positions.size()), taken_n_kv_);
+  KvBatch b = inputs(graph, static_cast<int32_t>(positions.size()), taken_n_kv_, taken_ns_);
+  b.s0_ = taken_s0_;
   fill(graph, b, positions, seqs);
   return b;
 }
@@ -136,6 +200,7 @@ KvBatch KvCache::build(backend::Graph& graph, std::span<const int32_t> positions
 void KvCache::fill(backend::Graph& graph, const KvBatch& b, std::span<const int32_t> positions,
                    std::span<const int32_t> seqs) {
   assert(b.cache_ == this && b.n_kv_ == taken_n_kv_ && std::ssize(positions) == b.n_tokens_);
+  assert(b.n_stream_ == taken_ns_ && b.s0_ == taken_s0_);
   assert(std::ssize(k_idxs_) == b.n_tokens_);
   graph.set_input(b.k_idxs_, std::span<const int64_t>(k_idxs_));
   graph.set_input(b.v_idxs_, std::span<const int64_t>(v_idxs_));
@@ -159,13 +224,21 @@ void KvCache::fill_indices(std::span<const int32_t> cells) {
 }
 
 // Writes the mask (causal unless the cache is not, with a sliding window when n_swa > 0) of the
-// batch into t.
+// batch into t, stream by stream: the rows of stream s0 + k are tokens [k * per, (k + 1) * per)
+// and their columns that stream's cells.
 void KvCache::set_mask(backend::Graph& graph, ggml_tensor* t, std::span<const int32_t> positions,
                        std::span<const int32_t> seqs, int32_t n_kv, int32_t n_swa) {
   std::vector<float>& mask = n_swa > 0 ? mask_swa_ : mask_;
   mask.resize(positions.size() * static_cast<size_t>(n_kv));
-  cells_.build_mask(positions, seqs,
-                    MaskOptions{.causal = opt_.causal, .n_swa = n_swa, .n_kv = n_kv}, mask);
+  const size_t per = positions.size() / static_cast<size_t>(taken_ns_);
+  const MaskOptions mo{.causal = opt_.causal, .n_swa = n_swa, .n_kv = n_kv};
+  for (int32_t k = 0; k < taken_ns_; ++k) {
+    const size_t at = static_cast<size_t>(k) * per;
+    cells_[static_cast<size_t>(taken_s0_ + k)].build_mask(
+        positions.subspan(at, per), seqs.subspan(at, per), mo,
+        std::span<float>(mask).subspan(at * static_cast<size_t>(n_kv),
+                                       per * static_cast<size_t>(n_kv)));
+  }
   if (!opt_.flash) {
     graph.set_input(t, std::span<const float>(mask));
     return;
@@ -209,22 +282,27 @@ void KvBatch::store(backend::Graph& graph, int il, ggml_tensor* k_cur, ggml_tens
 ggml_tensor* KvBatch::keys(ggml_context* ctx, int il) const {
   const KvCacheOptions& o = cache_->opt_;
   ggml_tensor* k = cache_->k_[static_cast<size_t>(il)];
-  return ggml_view_3d(ctx, k, o.head_dim_k, o.n_head_kv, n_kv_,
-                      ggml_row_size(k->type, o.head_dim_k), ggml_row_size(k->type, n_embd_k(o)), 0);
+  const size_t stream = ggml_row_size(k->type, n_embd_k(o)) * cache_->stream_size();
+  return ggml_view_4d(ctx, k, o.head_dim_k, o.n_head_kv, n_kv_, n_stream_,
+                      ggml_row_size(k->type, o.head_dim_k), ggml_row_size(k->type, n_embd_k(o)),
+                      stream, stream * static_cast<size_t>(s0_));
 }
 
 ggml_tensor* KvBatch::values(ggml_context* ctx, int il) const {
   const KvCacheOptions& o = cache_->opt_;
   ggml_tensor* v = cache_->v_[static_cast<size_t>(il)];
   if (!v_transposed()) {
-    return ggml_view_3d(ctx, v, o.head_dim_v, o.n_head_kv, n_kv_,
+    const size_t stream = ggml_row_size(v->type, n_embd_v(o)) * cache_->stream_size();
+    return ggml_view_4d(ctx, v, o.head_dim_v, o.n_head_kv, n_kv_, n_stream_,
                         ggml_row_size(v->type, o.head_dim_v), ggml_row_size(v->type, n_embd_v(o)),
-                        0);
+                        stream, stream * static_cast<size_t>(s0_));
   }
+  // Each of the n_embd_v runs of n_ctx cells holds the streams one after another.
   const int64_t n_ctx = o.n_ctx;
-  return ggml_view_3d(ctx, v, n_kv_, o.n_head_kv, o.head_dim_v,
+  const size_t stream = ggml_row_size(v->type, cache_->stream_size());
+  return ggml_view_4d(ctx, v, n_kv_, o.n_head_kv, o.head_dim_v, n_stream_,
                       ggml_row_size(v->type, n_ctx * o.head_dim_v), ggml_row_size(v->type, n_ctx),
-                      0);
+                      stream, stream * static_cast<size_t>(s0_));
 }
 
 }  // namespace cria

@@ -8,6 +8,15 @@
 // Layout: K is [n_embd_k, n_ctx] (one row per cell). V is the same when `flash`, else
 // transposed, as llama.cpp keeps it for the plain attention path: for each of the n_embd_v
 // values of a cell, a run of n_ctx cells, so that kq @ V reads rows.
+//
+// Streams: with n_stream == n_seq, sequence s owns the cells [s*S, (s+1)*S), S = n_ctx /
+// n_seq, with its own KvCells. A token then attends only its own sequence's cells, not every
+// cell of the cache behind a mask: with 8 sequences decoding together, attention reads an
+// eighth of the cells. A batch (KvCache::take) covers consecutive streams s0..s0+ns-1 with
+// the same number of tokens in each, sorted by stream; the graph sees K/V as
+// [.., n_kv, ns] and the mask as [n_kv, n_tokens/ns, 1, ns]. Sharing a prefix across
+// streams copies its cells (copy_prefix). With one stream (unified), every sequence may use
+// every cell and shares cells with copy_prefix instead.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +35,9 @@ namespace cria {
 struct KvCacheOptions {
   int32_t n_ctx = 0;  // cells
   int32_t n_seq = 1;  // sequence ids 0..n_seq-1
+  // 1: unified, any sequence in any cell. n_seq: a stream of n_ctx / n_seq cells per
+  // sequence (see above); n_ctx must then be a multiple of n_seq.
+  int32_t n_stream = 1;
   int32_t n_layer = 0;
   int32_t n_head_kv = 0;
   int32_t head_dim_k = 0;
@@ -55,9 +67,13 @@ class KvBatch {
  public:
   int32_t n_kv() const { return n_kv_; }
   int32_t n_tokens() const { return n_tokens_; }
+  // The streams the batch covers, s0() .. s0() + n_stream() - 1; 1 and 0 when unified.
+  int32_t n_stream() const { return n_stream_; }
+  int32_t s0() const { return s0_; }
   bool flash() const;
   bool v_transposed() const { return !flash(); }
-  // [n_kv, n_tokens], F32 (F16 with flash): 0 where a token may attend a cell, -inf elsewhere.
+  // [n_kv, n_tokens / ns, 1, ns], F32 (F16 with flash): 0 where a token may attend a
+  // cell, -inf elsewhere.
   ggml_tensor* mask() const { return mask_; }
   // The same with the sliding window applied; nullptr when the cache has no SWA.
   ggml_tensor* mask_swa() const { return mask_swa_; }
@@ -67,10 +83,10 @@ class KvBatch {
   // Adds to `graph` the writes of the batch's keys and values into layer il's cells.
   // k_cur: [head_dim_k, n_head_kv, n_tokens], v_cur: [head_dim_v, n_head_kv, n_tokens].
   void store(backend::Graph& graph, int il, ggml_tensor* k_cur, ggml_tensor* v_cur) const;
-  // Layer il's keys in cells [0, n_kv): [head_dim_k, n_head_kv, n_kv].
+  // Layer il's keys in cells [0, n_kv) of each stream: [head_dim_k, n_head_kv, n_kv, ns].
   ggml_tensor* keys(ggml_context* ctx, int il) const;
-  // Layer il's values in cells [0, n_kv): [n_kv, n_head_kv, head_dim_v] when transposed,
-  // else [head_dim_v, n_head_kv, n_kv].
+  // Layer il's values in cells [0, n_kv) of each stream: [n_kv, n_head_kv, head_dim_v, ns]
+  // when transposed, else [head_dim_v, n_head_kv, n_kv, ns].
   ggml_tensor* values(ggml_context* ctx, int il) const;
 
  private:
@@ -78,6 +94,8 @@ class KvBatch {
   const KvCache* cache_ = nullptr;
   int32_t n_kv_ = 0;
   int32_t n_tokens_ = 0;
+  int32_t n_stream_ = 1;
+  int32_t s0_ = 0;
   ggml_tensor* k_idxs_ = nullptr;  // I64 [n_tokens]: the cell of each token
   ggml_tensor* v_idxs_ = nullptr;  // I64 [n_tokens] or [n_embd_v * n_tokens] (transposed)
   ggml_tensor* mask_ = nullptr;
@@ -122,26 +140,39 @@ class KvCache {
   KvCache& operator=(KvCache&&) noexcept = default;
 
   const KvCacheOptions& options() const { return opt_; }
-  KvCells& cells() { return cells_; }
-  const KvCells& cells() const { return cells_; }
+  int32_t n_stream() const { return static_cast<int32_t>(cells_.size()); }
+  int32_t stream_of(int32_t seq) const { return n_stream() == 1 ? 0 : seq; }
+  // The cells sequence seq lives in (with one stream, all of them). Stream-local indices.
+  KvCells& cells(int32_t seq) { return cells_[static_cast<size_t>(stream_of(seq))]; }
+  const KvCells& cells(int32_t seq) const { return cells_[static_cast<size_t>(stream_of(seq))]; }
+  // Whether any stream has a pending RoPE shift; clear_shifts() forgets them all.
+  bool has_shift() const;
+  void clear_shifts();
+  // dst becomes the first n positions of src: shared cells in one stream, a copy of the
+  // keys and values across streams. kOutOfMemory when dst's stream lacks the free cells.
+  Status copy_prefix(int32_t src, int32_t dst, int32_t n);
 
   // Takes cells for a batch (token i at positions[i] of sequence seqs[i]), commits them
   // and adds the batch's index and mask inputs, with their data, to `graph`.
-  // kOutOfMemory when the free cells are too few.
+  // kOutOfMemory when the free cells are too few. With streams, the batch must cover
+  // consecutive streams with as many tokens each, sorted by stream (see above).
   Result<KvBatch> begin(backend::Graph& graph, std::span<const int32_t> positions,
                         std::span<const int32_t> seqs);
   // begin() in steps, for a runner that reuses a graph from batch to batch:
   // take() takes and commits the cells and returns the batch's attended cell count n_kv;
   // then either build() adds the inputs, with their data, to a new graph, or fill() gives
-  // new data to the inputs of a KvBatch built earlier for as many tokens and the same n_kv.
+  // new data to the inputs of a KvBatch built earlier for as many tokens, the same n_kv and
+  // the same streams (taken_s0, taken_ns: the graph's views depend on them).
   // Nothing is allocated per batch once the host buffers have grown.
   Result<int32_t> take(std::span<const int32_t> positions, std::span<const int32_t> seqs);
+  int32_t taken_s0() const { return taken_s0_; }
+  int32_t taken_ns() const { return taken_ns_; }
   KvBatch build(backend::Graph& graph, std::span<const int32_t> positions,
                 std::span<const int32_t> seqs);
   void fill(backend::Graph& graph, const KvBatch& batch, std::span<const int32_t> positions,
             std::span<const int32_t> seqs);
-  // The inputs of the largest batch (n_tokens, every cell attended), without data, for
-  // Compute::reserve. The cells are not touched.
+  // The inputs of the largest batch (n_tokens in one stream, every cell of a stream
+  // attended), without data, for Compute::reserve. The cells are not touched.
   KvBatch worst_case(backend::Graph& graph, int32_t n_tokens) const;
   // Starts the RoPE-shift graph in `graph` (see KvShift); call when cells().has_shift(),
   // and cells().clear_shifts() once the graph has run.
@@ -156,15 +187,20 @@ class KvCache {
  private:
   friend class KvBatch;
   friend class KvShift;
-  explicit KvCache(const KvCacheOptions& options) : opt_(options), cells_(cells_options(options)) {}
-  static KvCellsOptions cells_options(const KvCacheOptions& o) { return {o.n_ctx, o.n_seq}; }
-  KvBatch inputs(backend::Graph& graph, int32_t n_tokens, int32_t n_kv) const;
+  explicit KvCache(const KvCacheOptions& options) : opt_(options) { reset_cells(); }
+  int32_t stream_size() const { return opt_.n_ctx / n_stream(); }
+  void reset_cells();
+  KvBatch inputs(backend::Graph& graph, int32_t n_tokens, int32_t n_kv, int32_t ns) const;
+  // Checks the batch's stream layout; sets taken_s0_ and taken_ns_.
+  Status check_streams(std::span<const int32_t> seqs);
   void fill_indices(std::span<const int32_t> cells);
+  // Copies the keys and values of cells src[i] to cells dst[i] (global indices).
+  void copy_cells(std::span<const int32_t> src, std::span<const int32_t> dst);
   void set_mask(backend::Graph& graph, ggml_tensor* t, std::span<const int32_t> positions,
                 std::span<const int32_t> seqs, int32_t n_kv, int32_t n_swa);
 
   KvCacheOptions opt_;
-  KvCells cells_;
+  std::vector<KvCells> cells_;  // per stream
   ggml_context_ptr ctx_;
   ggml_backend_buffer_ptr buffer_;
   std::vector<ggml_tensor*> k_;  // per layer: [n_embd_k, n_ctx]
@@ -177,7 +213,10 @@ class KvCache {
   std::vector<float> mask_swa_;
   std::vector<ggml_fp16_t> mask_swa_f16_;
   std::vector<int32_t> shift_;
-  int32_t taken_n_kv_ = 0;  // of the last take()
+  std::vector<int32_t> taken_cells_;  // global cell of each token of the last take()
+  int32_t taken_n_kv_ = 0;            // of the last take()
+  int32_t taken_s0_ = 0;
+  int32_t taken_ns_ = 1;
 };
 
 }  // namespace cria

@@ -1,4 +1,5 @@
 // KvShift: the graph that rotates cached keys after KvCells::shift (context shift).
+#include <algorithm>
 #include <cassert>
 
 #include "engine/kv/kv_cache.h"
@@ -9,9 +10,15 @@ KvShift KvCache::shift(backend::Graph& graph) {
   KvShift s;
   s.cache_ = this;
   // Only cells below used_max_p1 can hold a shift; the padding keeps the graph's shapes few.
-  s.n_kv_ = cells_.n_kv(opt_.n_pad);
+  // With streams, every cell (shifts are rare).
+  s.n_kv_ = n_stream() == 1 ? cells_[0].n_kv(opt_.n_pad) : opt_.n_ctx;
   shift_.resize(static_cast<size_t>(s.n_kv_));
-  for (int32_t c = 0; c < s.n_kv_; ++c) shift_[static_cast<size_t>(c)] = cells_.shift_of(c);
+  const int32_t per = std::min(s.n_kv_, stream_size());
+  for (int32_t st = 0; st < n_stream(); ++st) {
+    for (int32_t c = 0; c < per; ++c) {
+      shift_[static_cast<size_t>(st * per + c)] = cells_[static_cast<size_t>(st)].shift_of(c);
+    }
+  }
   s.deltas_ = graph.input("kv_k_shift", GGML_TYPE_I32, {s.n_kv_});
   graph.set_input(s.deltas_, std::span<const int32_t>(shift_));
   return s;

@@ -24,7 +24,7 @@ ggml_tensor* plain_attention(ggml_context* ctx, ggml_tensor* q, ggml_tensor* k, 
   // Weighted sum of the values.
   ggml_tensor* kqv = named(ggml_mul_mat(ctx, v, kq), "kqv", il);  // [head_dim, n_tokens, n_head]
   ggml_tensor* heads = ggml_permute(ctx, kqv, 0, 2, 1, 3);        // [head_dim, n_head, n_tokens]
-  return ggml_cont_2d(ctx, heads, heads->ne[0] * heads->ne[1], heads->ne[2]);
+  return ggml_cont_2d(ctx, heads, heads->ne[0] * heads->ne[1], heads->ne[2] * heads->ne[3]);
 }
 
 ggml_tensor* flash_attention(ggml_context* ctx, ggml_tensor* q, ggml_tensor* k, ggml_tensor* v,
@@ -40,6 +40,10 @@ ggml_tensor* flash_attention(ggml_context* ctx, ggml_tensor* q, ggml_tensor* k, 
 
 ggml_tensor* attention(ggml_context* ctx, ggml_tensor* q, ggml_tensor* k, ggml_tensor* v,
                        const AttentionOptions& opt, int il) {
+  if (const int64_t ns = k->ne[3]; ns > 1) {  // KV streams: the tokens of each in turn
+    if (!ggml_is_contiguous(q)) q = ggml_cont(ctx, q);
+    q = ggml_reshape_4d(ctx, q, q->ne[0], q->ne[1], q->ne[2] / ns, ns);
+  }
   q = ggml_permute(ctx, q, 0, 2, 1, 3);  // [head_dim, n_tokens, n_head]
   k = ggml_permute(ctx, k, 0, 2, 1, 3);  // [head_dim, n_kv, n_head_kv]
   // [n_kv, head_dim, n_head_kv] (transposed) or [head_dim, n_kv, n_head_kv]

@@ -13,8 +13,10 @@ namespace cria::engine {
 namespace {
 
 KvCacheOptions kv_options(const ModelInfo& info, const ContextOptions& o) {
+  const bool streams = o.kv_streams && o.n_seq > 1 && !info.is_embedding();
   return KvCacheOptions{.n_ctx = o.n_ctx,
                         .n_seq = o.n_seq,
+                        .n_stream = streams ? o.n_seq : 1,
                         .n_layer = info.n_layer,
                         .n_head_kv = info.n_head_kv,
                         .head_dim_k = info.head_dim_k,
@@ -105,7 +107,7 @@ Status Context::reserve() {
   return {};
 }
 
-Status Context::check(const Batch& b) const {
+Status Context::check(const Batch& b) {
   const size_t n = b.tokens.size();
   if (n == 0) return make_error(Errc::kInvalidArgument, "empty batch");
   if ((!b.positions.empty() && b.positions.size() != n) ||
@@ -130,11 +132,25 @@ Status Context::check(const Batch& b) const {
   for (int32_t p : b.positions) {
     if (p < 0) return make_error(Errc::kInvalidArgument, "negative position");
   }
-  if (static_cast<int64_t>(n) > kv_.cells().n_free()) {
-    return make_error(Errc::kOutOfMemory,
-                      fmt::format("the context is full: {} tokens do not fit in the {} free of {} "
-                                  "cells",
-                                  n, kv_.cells().n_free(), opt_.n_ctx));
+  return check_room(b);
+}
+
+// Whether each stream has a free cell for each of the batch's tokens in it.
+Status Context::check_room(const Batch& b) {
+  cursor_.assign(static_cast<size_t>(kv_.n_stream()), 0);
+  for (size_t i = 0; i < b.tokens.size(); ++i) {
+    const int32_t seq = b.seq_ids.empty() ? 0 : b.seq_ids[i];
+    ++cursor_[static_cast<size_t>(kv_.stream_of(seq))];
+  }
+  for (int32_t s = 0; s < kv_.n_stream(); ++s) {
+    const int32_t need = cursor_[static_cast<size_t>(s)];
+    const KvCells& cells = kv_.cells(s);
+    if (need <= cells.n_free()) continue;
+    return make_error(
+        Errc::kOutOfMemory,
+        fmt::format("the context is full: {} tokens do not fit in the {} free of {} cells{}", need,
+                    cells.n_free(), cells.n_cells(),
+                    kv_.n_stream() > 1 ? fmt::format(" of sequence {}", s) : ""));
   }
   return {};
 }
@@ -148,7 +164,7 @@ void Context::prepare(const Batch& b) {
     std::copy(b.positions.begin(), b.positions.end(), positions_.begin());
   } else {
     for (int32_t s = 0; s < opt_.n_seq; ++s) {
-      next_pos_[static_cast<size_t>(s)] = kv_.cells().seq_pos_max(s) + 1;
+      next_pos_[static_cast<size_t>(s)] = kv_.cells(s).seq_pos_max(s) + 1;
     }
     for (size_t i = 0; i < n; ++i) positions_[i] = next_pos_[static_cast<size_t>(seqs_[i])]++;
   }
@@ -158,6 +174,9 @@ void Context::prepare(const Batch& b) {
   } else {
     for (size_t i = 0; i < n; ++i) wanted_[i] = b.want_logits[i] != 0;
   }
+  out_row_.resize(n);
+  int32_t row = 0;
+  for (size_t i = 0; i < n; ++i) out_row_[i] = wanted_[i] ? row++ : -1;
 }
 
 Result<Logits> Context::decode(const Batch& batch) {
@@ -167,48 +186,108 @@ Result<Logits> Context::decode(const Batch& batch) {
   const auto n_vocab = static_cast<size_t>(info().n_output());
   const auto n_rows = static_cast<size_t>(std::count(wanted_.begin(), wanted_.end(), 1));
   logits_.resize(n_rows * n_vocab);
-  size_t out = 0;
-  for (size_t begin = 0; begin < batch.tokens.size(); begin += static_cast<size_t>(opt_.n_batch)) {
-    const size_t end = std::min(batch.tokens.size(), begin + static_cast<size_t>(opt_.n_batch));
-    CRIA_RETURN_IF_ERROR(decode_chunk(batch.tokens, begin, end, out));
-  }
-  assert(out == n_rows);
+  start_chunks();
+  while (next_chunk()) CRIA_RETURN_IF_ERROR(decode_chunk(batch.tokens));
   return Logits{.data = logits_,
                 .n_rows = static_cast<int32_t>(n_rows),
                 .n_vocab = static_cast<int32_t>(n_vocab)};
 }
 
-Status Context::decode_chunk(std::span<const int32_t> tokens, size_t begin, size_t end,
-                             size_t& out) {
-  const auto n = static_cast<int64_t>(end - begin);
+void Context::start_chunks() {
+  // A counting sort of the batch indices by stream (stable: each stream's tokens stay in
+  // order), with each stream's range [cursor_, end_) in order_.
+  const auto n_stream = static_cast<size_t>(kv_.n_stream());
+  cursor_.assign(n_stream + 1, 0);
+  for (int32_t seq : seqs_) ++cursor_[static_cast<size_t>(kv_.stream_of(seq)) + 1];
+  for (size_t s = 1; s <= n_stream; ++s) cursor_[s] += cursor_[s - 1];
+  end_.assign(cursor_.begin(), cursor_.end() - 1);
+  order_.resize(seqs_.size());
+  for (size_t i = 0; i < seqs_.size(); ++i) {
+    order_[static_cast<size_t>(end_[static_cast<size_t>(kv_.stream_of(seqs_[i]))]++)] =
+        static_cast<int32_t>(i);
+  }
+  cursor_.pop_back();
+}
+
+bool Context::next_chunk() {
+  chunk_.clear();
+  const auto n_stream = static_cast<int32_t>(cursor_.size());
+  auto left = [&](int32_t s) {
+    return end_[static_cast<size_t>(s)] - cursor_[static_cast<size_t>(s)];
+  };
+  int32_t s0 = 0;
+  while (s0 < n_stream && left(s0) == 0) ++s0;
+  if (s0 == n_stream) return false;
+  // Consecutive streams with tokens left, as many tokens of each.
+  int32_t ns = 1;
+  int32_t per = left(s0);
+  while (s0 + ns < n_stream && ns < opt_.n_batch && left(s0 + ns) > 0) {
+    per = std::min(per, left(s0 + ns));
+    ++ns;
+  }
+  per = std::min(per, std::max(1, opt_.n_batch / ns));
+  for (int32_t k = 0; k < ns; ++k) {
+    int32_t& at = cursor_[static_cast<size_t>(s0 + k)];
+    chunk_.insert(chunk_.end(), order_.begin() + at, order_.begin() + at + per);
+    at += per;
+  }
+  return true;
+}
+
+Status Context::decode_chunk(std::span<const int32_t> tokens) {
+  const auto n = static_cast<int64_t>(chunk_.size());
+  chunk_tokens_.clear();
+  chunk_pos_.clear();
+  chunk_seqs_.clear();
   out_ids_.clear();
-  for (size_t i = begin; i < end; ++i) {
-    if (wanted_[i]) out_ids_.push_back(static_cast<int32_t>(i - begin));
+  for (size_t j = 0; j < chunk_.size(); ++j) {
+    const auto i = static_cast<size_t>(chunk_[j]);
+    chunk_tokens_.push_back(tokens[i]);
+    chunk_pos_.push_back(positions_[i]);
+    chunk_seqs_.push_back(seqs_[i]);
+    if (wanted_[i]) out_ids_.push_back(static_cast<int32_t>(j));
   }
   const size_t n_out = out_ids_.size();
   if (n_out == 0) out_ids_.push_back(static_cast<int32_t>(n - 1));  // computed, not returned
 
-  const std::span<const int32_t> pos(positions_.data() + begin, end - begin);
-  const std::span<const int32_t> seqs(seqs_.data() + begin, end - begin);
-  CRIA_ASSIGN_OR_RETURN(const int32_t n_kv, kv_.take(pos, seqs));
+  CRIA_ASSIGN_OR_RETURN(const int32_t n_kv, kv_.take(chunk_pos_, chunk_seqs_));
   const bool reuse = can_reuse(n, n_kv);
   if (reuse) {
     graph_.restage();
-    kv_.fill(graph_, built_.kv, pos, seqs);
+    kv_.fill(graph_, built_.kv, chunk_pos_, chunk_seqs_);
   } else {
-    build(n, pos, seqs);
+    build(n, chunk_pos_, chunk_seqs_);
   }
   backend::Graph& g = graph_;
-  g.set_input(built_.tokens, tokens.subspan(begin, end - begin));
-  g.set_input(built_.positions, pos);
+  g.set_input(built_.tokens, std::span<const int32_t>(chunk_tokens_));
+  g.set_input(built_.positions, std::span<const int32_t>(chunk_pos_));
   g.set_input(built_.out_ids, std::span<const int32_t>(out_ids_));
   CRIA_RETURN_IF_ERROR(reuse ? compute_.recompute(g) : compute_.compute(g));
-  if (n_out == 0) return {};
-  const size_t n_vocab = static_cast<size_t>(info().n_output());
-  backend::Graph::read(built_.logits, logits_.data() + out * n_vocab,
-                       n_out * n_vocab * sizeof(float));
-  out += n_out;
+  read_logits(static_cast<int64_t>(n_out));
   return {};
+}
+
+// Copies the chunk's logits rows to their rows of logits_: in one read when they are
+// consecutive there (always, unless chunks were reordered by stream).
+void Context::read_logits(int64_t n_out) {
+  if (n_out == 0) return;
+  const size_t n_vocab = static_cast<size_t>(info().n_output());
+  const size_t row_bytes = n_vocab * sizeof(float);
+  auto dest = [&](int64_t r) {
+    return out_row_[static_cast<size_t>(
+        chunk_[static_cast<size_t>(out_ids_[static_cast<size_t>(r)])])];
+  };
+  bool consecutive = true;
+  for (int64_t r = 1; r < n_out && consecutive; ++r) consecutive = dest(r) == dest(0) + r;
+  if (consecutive) {
+    backend::Graph::read(built_.logits, logits_.data() + static_cast<size_t>(dest(0)) * n_vocab,
+                         static_cast<size_t>(n_out) * row_bytes);
+    return;
+  }
+  for (int64_t r = 0; r < n_out; ++r) {
+    ggml_backend_tensor_get(built_.logits, logits_.data() + static_cast<size_t>(dest(r)) * n_vocab,
+                            static_cast<size_t>(r) * row_bytes, row_bytes);
+  }
 }
 
 bool Context::can_reuse(int64_t n, int32_t n_kv) const {
@@ -218,7 +297,8 @@ bool Context::can_reuse(int64_t n, int32_t n_kv) const {
   // compute since.
   return opt_.graph_reuse && built_.graph_id != 0 && built_.graph_id == graph_.id() &&
          compute_.is_allocated(graph_) && built_.n_tokens == n &&
-         built_.n_out_ids == out_ids_.size() && built_.n_kv == n_kv;
+         built_.n_out_ids == out_ids_.size() && built_.n_kv == n_kv &&
+         built_.s0 == kv_.taken_s0() && built_.n_stream == kv_.taken_ns();
 }
 
 void Context::build(int64_t n, std::span<const int32_t> pos, std::span<const int32_t> seqs) {
@@ -230,6 +310,8 @@ void Context::build(int64_t n, std::span<const int32_t> pos, std::span<const int
                  .n_kv = 0,
                  .kv = kv_.build(g, pos, seqs)};
   built_.n_kv = built_.kv.n_kv();
+  built_.s0 = built_.kv.s0();
+  built_.n_stream = built_.kv.n_stream();
   built_.tokens = g.input("inp_tokens", GGML_TYPE_I32, {n});
   built_.positions = g.input("inp_pos", GGML_TYPE_I32, {n});
   built_.out_ids = g.input("inp_out_ids", GGML_TYPE_I32, {static_cast<int64_t>(built_.n_out_ids)});
@@ -255,7 +337,7 @@ Status Context::remove(int32_t seq, int32_t p0, int32_t p1) {
     return make_error(Errc::kInvalidArgument,
                       fmt::format("bad position range [{}, {}) to remove", p0, p1));
   }
-  kv_.cells().remove(seq, p0, p1);
+  kv_.cells(seq).remove(seq, p0, p1);
   return {};
 }
 
@@ -263,8 +345,8 @@ Status Context::copy_prefix(int32_t src, int32_t dst, int32_t n) {
   CRIA_RETURN_IF_ERROR(check_seq(src));
   CRIA_RETURN_IF_ERROR(check_seq(dst));
   if (n < 0) return make_error(Errc::kInvalidArgument, "negative prefix length");
-  kv_.cells().copy_prefix(src, dst, n);
-  return {};
+  CRIA_RETURN_IF_ERROR(apply_shifts());  // a copy takes the keys as they are
+  return kv_.copy_prefix(src, dst, n);
 }
 
 Status Context::shift_context(int32_t seq, int32_t n_keep, int32_t n_discard) {
@@ -274,14 +356,14 @@ Status Context::shift_context(int32_t seq, int32_t n_keep, int32_t n_discard) {
                       fmt::format("bad context shift: keep {}, discard {}", n_keep, n_discard));
   }
   if (n_discard == 0) return {};
-  KvCells& cells = kv_.cells();
+  KvCells& cells = kv_.cells(seq);
   cells.remove(seq, n_keep, n_keep + n_discard);
   cells.shift(seq, n_keep + n_discard, -1, -n_discard);
   return {};
 }
 
 Status Context::apply_shifts() {
-  if (!kv_.cells().has_shift()) return {};
+  if (!kv_.has_shift()) return {};
   graph_.reset();
   backend::Graph& g = graph_;
   const KvShift shift = kv_.shift(g);
@@ -294,7 +376,7 @@ Status Context::apply_shifts() {
     any = true;
   }
   if (any) CRIA_RETURN_IF_ERROR(compute_.compute(g));
-  kv_.cells().clear_shifts();
+  kv_.clear_shifts();
   return {};
 }
 

@@ -38,6 +38,11 @@ struct ContextOptions {
   // K/V types: F16, or Q8_0/Q4_0 (which need flash_attention).
   ggml_type kv_type = GGML_TYPE_F16;
   bool flash_attention = false;
+  // One KV stream of n_ctx / n_seq cells per sequence (see KvCache): a token attends only
+  // its own sequence's cells, and copy_prefix copies cells instead of sharing them. A batch
+  // is then run in parts that each cover consecutive sequences with as many tokens each.
+  // Ignored for one sequence and for embedding models. n_ctx must be a multiple of n_seq.
+  bool kv_streams = false;
   // Run the previous chunk's graph again, without building or allocating it, when the next
   // chunk has the same shape (tokens, outputs, attended cells): only its inputs change.
   bool graph_reuse = true;
@@ -94,7 +99,8 @@ class Context {
   // ---- Sequence edits (cancel, context shift, prefix reuse) ----
   // Drops positions [p0, p1) of seq (p1 < 0: to the end).
   Status remove(int32_t seq, int32_t p0, int32_t p1);
-  // dst becomes the first n positions of src, sharing its cells (nothing is copied).
+  // dst becomes the first n positions of src, sharing its cells (nothing is copied), or with
+  // kv_streams copying them into dst's stream (kOutOfMemory when they do not fit).
   Status copy_prefix(int32_t src, int32_t dst, int32_t n);
   // Context shift: drops positions [n_keep, n_keep + n_discard) of seq and moves the later
   // ones back by n_discard; the next decode continues after them. Cells shared with other
@@ -108,7 +114,7 @@ class Context {
   const Model& model() const { return *model_; }
   const ModelInfo& info() const { return model_->info(); }
   const ContextOptions& options() const { return opt_; }
-  // The cache; its cells can also be edited directly (kv().cells().shift, ...).
+  // The cache; its cells can also be edited directly (kv().cells(seq).shift, ...).
   KvCache& kv() { return kv_; }
   // Forgets every sequence.
   void clear() { kv_.clear(); }
@@ -121,13 +127,21 @@ class Context {
   Context(std::unique_ptr<Model> model, backend::Compute compute, KvCache kv,
           const ContextOptions& options);
   Status reserve();
-  Status check(const Batch& batch) const;
+  Status check(const Batch& batch);
+  Status check_room(const Batch& batch);
   Status check_seq(int32_t seq) const;
-  // Fills positions_, seqs_ and rows_ for the whole batch.
+  // Fills positions_, seqs_, wanted_ and out_row_ for the whole batch.
   void prepare(const Batch& batch);
-  // Runs tokens [begin, end) of the prepared batch; their logits go to logits_ from `out`.
-  Status decode_chunk(std::span<const int32_t> tokens, size_t begin, size_t end, size_t& out);
-  // Whether the graph of the last chunk fits one of n tokens, out_ids_ and n_kv cells.
+  // The batch's tokens in chunks of at most n_batch: in order when the cache is unified,
+  // else by stream (KvCache::take's layout). Each call puts the next chunk's batch indices
+  // in chunk_; false when none is left.
+  void start_chunks();
+  bool next_chunk();
+  // Runs the tokens chunk_ names; their logits go to their rows (out_row_) of logits_.
+  Status decode_chunk(std::span<const int32_t> tokens);
+  void read_logits(int64_t n_out);
+  // Whether the graph of the last chunk fits one of n tokens, out_ids_, n_kv cells and the
+  // streams the cache took.
   bool can_reuse(int64_t n, int32_t n_kv) const;
   // Embeds inputs [begin, end) in one forward pass, appending their pooled vectors to out.
   Status embed_group(std::span<const std::vector<int32_t>> inputs, size_t begin, size_t end,
@@ -141,6 +155,8 @@ class Context {
     int64_t n_tokens = 0;
     size_t n_out_ids = 0;
     int32_t n_kv = 0;
+    int32_t s0 = 0;
+    int32_t n_stream = 1;
     KvBatch kv;
     ggml_tensor* tokens = nullptr;
     ggml_tensor* positions = nullptr;
@@ -161,6 +177,11 @@ class Context {
   std::vector<uint8_t> wanted_;
   std::vector<int32_t> out_ids_;
   std::vector<int32_t> next_pos_;  // per sequence, while positions are assigned
+  std::vector<int32_t> out_row_;   // per batch token: its row of logits_, -1: none
+  // Chunking (start_chunks): batch indices by stream, each stream's range in it, and the
+  // current chunk's indices, tokens, positions and sequences.
+  std::vector<int32_t> order_, cursor_, end_;
+  std::vector<int32_t> chunk_, chunk_tokens_, chunk_pos_, chunk_seqs_;
   std::vector<float> logits_;
 };
 

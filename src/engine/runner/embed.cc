@@ -56,7 +56,7 @@ Result<std::vector<std::vector<float>>> Context::embed(
       tokens += inputs[end++].size();
     }
     const Status s = embed_group(inputs, begin, end, out);
-    for (int32_t seq = 0; seq < opt_.n_seq; ++seq) kv_.cells().remove(seq, 0, -1);
+    for (int32_t seq = 0; seq < opt_.n_seq; ++seq) kv_.cells(seq).remove(seq, 0, -1);
     CRIA_RETURN_IF_ERROR(s);
     begin = end;
   }
@@ -74,7 +74,7 @@ Status Context::embed_group(std::span<const std::vector<int32_t>> inputs, size_t
       seqs.push_back(seq);
     }
   }
-  for (int32_t seq = 0; seq < opt_.n_seq; ++seq) kv_.cells().remove(seq, 0, -1);
+  for (int32_t seq = 0; seq < opt_.n_seq; ++seq) kv_.cells(seq).remove(seq, 0, -1);
   const std::vector<uint8_t> all(tokens.size(), 1);
   CRIA_ASSIGN_OR_RETURN(
       Logits hidden,
