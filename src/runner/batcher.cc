@@ -215,6 +215,7 @@ void Batcher::run_embeds() {
 void Batcher::loop() {
   for (;;) {
     bool busy = std::any_of(slots_.begin(), slots_.end(), [](auto& s) { return s->job; });
+    if (!busy && times_.steps > 0) log_times();
     {
       std::unique_lock<std::mutex> lock(mu_);
       if (!busy) {
@@ -223,8 +224,12 @@ void Batcher::loop() {
       if (stopping_) break;
     }
     run_embeds();
+    const auto t0 = Clock::now();
+    const auto decode0 = times_.decode;
     assign_jobs();
-    if (Status st = step(); !st.ok()) {
+    Status st = step();
+    times_.host += Clock::now() - t0 - (times_.decode - decode0);
+    if (!st.ok()) {
       log::warn("batch failed: {}", st.error().message);
       for (auto& s : slots_)
         if (s->job) finish(*s, st.error());
@@ -239,6 +244,14 @@ void Batcher::loop() {
     task->done.set_value(make_error(Errc::kUnavailable, "the runner is stopping"));
   }
   embeds_.clear();
+}
+
+void Batcher::log_times() {
+  using Ms = std::chrono::duration<double, std::milli>;
+  const double decode = Ms(times_.decode).count(), host = Ms(times_.host).count();
+  log::debug("batcher: {} steps, decode {:.1f} ms, around it {:.1f} ms ({:.1f}% of the time)",
+             times_.steps, decode, host, 100.0 * host / std::max(1e-9, decode + host));
+  times_ = StepTimes{};
 }
 
 void Batcher::assign_jobs() {
@@ -418,10 +431,13 @@ Status Batcher::step() {
     if (s->job && s->job->cancelled) finish(*s, std::nullopt);
   CRIA_RETURN_IF_ERROR(build_batch());
   if (b_tokens_.empty()) return {};
+  const auto t0 = Clock::now();
   auto logits_or = [&] {
     ComputeGate::Turn turn(gate_);  // one runner of the server computes at a time
     return ctx_->decode({.tokens = b_tokens_, .seq_ids = b_seqs_, .want_logits = b_logits_});
   }();
+  times_.decode += Clock::now() - t0;
+  ++times_.steps;
   CRIA_ASSIGN_OR_RETURN(engine::Logits logits, std::move(logits_or));
   int32_t row = 0;
   for (size_t i = 0; i < b_tokens_.size(); ++i) {

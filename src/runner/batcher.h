@@ -11,6 +11,7 @@
 // sequence, busy or idle, and evaluates only the rest.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -111,6 +112,14 @@ class Batcher {
   std::vector<uint8_t> b_logits_;
   std::vector<Slot*> b_slot_;  // the slot of each batch token
   uint64_t use_counter_ = 0;
+  // Where a busy period's time went (logged at debug level when the batcher goes idle): in
+  // the engine's decode, or on this thread around it (batch building, sampling, streaming),
+  // the part a pipelined runner could overlap with the decode.
+  struct StepTimes {
+    int64_t steps = 0;
+    std::chrono::nanoseconds decode{0}, host{0};
+  } times_;
+  void log_times();
 
   std::mutex mu_;
   std::condition_variable cv_;
