@@ -360,6 +360,46 @@ TEST(KvSequences, FourInterleavedSequencesInStreamsMatchEachAlone) {
   }
 }
 
+// Streams with gaps between the busy ones, and decode tokens beside a prompt, in one batch
+// (given out of order): each group of consecutive streams with as many tokens is one run
+// of the same graph, and every row matches its sequence decoded alone.
+TEST(KvSequences, RunsOfStreamsWithGapsMatchEachAlone) {
+  for (bool flash : {false, true}) {
+    const engine::ContextOptions one{.n_ctx = 512, .flash_attention = flash};
+    auto ctx = open_model(
+        stories_path(), {.n_ctx = 2048, .n_seq = 4, .flash_attention = flash, .kv_streams = true});
+    ASSERT_NE(ctx, nullptr);
+    const Tokens p0 = {1, 403, 407, 260, 345}, p2 = {1, 282, 290, 310, 271, 299, 330};
+    const Tokens p3 = {1, 77, 88, 99, 111, 122};
+    // Two prompts, sequences 0 and 2: two runs.
+    Tokens tokens = concat(p2, p0), seqs(p2.size(), 2);
+    seqs.insert(seqs.end(), p0.size(), 0);
+    std::vector<uint8_t> want(tokens.size(), 1);
+    auto rows = run(*ctx, {.tokens = tokens, .seq_ids = seqs, .want_logits = want});
+    EXPECT_EQ(ctx->kv().taken_runs().size(), 2u);
+    const auto ref0 = alone({}, concat(p0, {286}), one), ref2 = alone({}, concat(p2, {301}), one);
+    const auto ref3 = alone({}, p3, one);
+    double d = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      d = std::max(d, max_abs_diff(rows[i], i < p2.size() ? ref2[i] : ref0[i - p2.size()]));
+    }
+    // A decode token each for 0 and 2 and sequence 3's prompt: runs {0}, {2}, {3}.
+    tokens = concat(p3, {301, 286});
+    seqs = Tokens(p3.size(), 3);
+    seqs.insert(seqs.end(), {2, 0});
+    want.assign(tokens.size(), 1);
+    rows = run(*ctx, {.tokens = tokens, .seq_ids = seqs, .want_logits = want});
+    EXPECT_EQ(ctx->kv().taken_runs().size(), 3u);
+    ASSERT_EQ(rows.size(), tokens.size());
+    for (size_t i = 0; i < p3.size(); ++i) d = std::max(d, max_abs_diff(rows[i], ref3[i]));
+    d = std::max(d, max_abs_diff(rows[p3.size()], ref2.back()));
+    d = std::max(d, max_abs_diff(rows[p3.size() + 1], ref0.back()));
+    std::printf("[kv] streams with gaps and a prompt beside decodes%s: max |dlogit| %.3g\n",
+                flash ? " (flash)" : "", d);
+    EXPECT_LT(d, 1e-4);
+  }
+}
+
 // Gemma 3's local layers attend a window of 8 positions (the prompts are longer): the
 // sliding-window mask is built per stream too.
 TEST(KvSequences, SlidingWindowInStreamsMatchesEachAlone) {

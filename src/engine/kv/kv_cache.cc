@@ -115,25 +115,27 @@ void KvCache::account(backend::MemoryReport& report) const {
   report.add_kv_buffer(buffer_.get());
 }
 
-KvBatch KvCache::inputs(backend::Graph& graph, int32_t n_tokens, int32_t n_kv, int32_t ns) const {
+KvBatch KvCache::inputs(backend::Graph& graph, int32_t n_tokens,
+                        const std::vector<KvRun>& runs) const {
   KvBatch b;
   b.cache_ = this;
-  b.n_kv_ = n_kv;
   b.n_tokens_ = n_tokens;
-  b.n_stream_ = ns;
+  b.runs_ = runs;
   b.k_idxs_ = graph.input("kv_k_idxs", GGML_TYPE_I64, {n_tokens});
   const int64_t n_v = opt_.flash ? n_tokens : n_tokens * n_embd_v(opt_);
   b.v_idxs_ = graph.input("kv_v_idxs", GGML_TYPE_I64, {n_v});
   const ggml_type mask_type = opt_.flash ? GGML_TYPE_F16 : GGML_TYPE_F32;
-  b.mask_ = graph.input("kq_mask", mask_type, {n_kv, n_tokens / ns, 1, ns});
-  if (opt_.n_swa > 0) {
-    b.mask_swa_ = graph.input("kq_mask_swa", mask_type, {n_kv, n_tokens / ns, 1, ns});
+  for (const KvRun& r : runs) {
+    b.runs_mask_.push_back(graph.input("kq_mask", mask_type, {r.n_kv, r.per, 1, r.ns}));
+    if (opt_.n_swa > 0) {
+      b.runs_mask_swa_.push_back(graph.input("kq_mask_swa", mask_type, {r.n_kv, r.per, 1, r.ns}));
+    }
   }
   return b;
 }
 
 KvBatch KvCache::worst_case(backend::Graph& graph, int32_t n_tokens) const {
-  return inputs(graph, n_tokens, stream_size(), 1);
+  return inputs(graph, n_tokens, {KvRun{.per = n_tokens, .n_kv = stream_size()}});
 }
 
 Result<KvBatch> KvCache::begin(backend::Graph& graph, std::span<const int32_t> positions,
@@ -142,70 +144,79 @@ Result<KvBatch> KvCache::begin(backend::Graph& graph, std::span<const int32_t> p
   return build(graph, positions, seqs);
 }
 
-Status KvCache::check_streams(std::span<const int32_t> seqs) {
-  taken_s0_ = stream_of(seqs.front());
-  taken_ns_ = stream_of(seqs.back()) - taken_s0_ + 1;
+Status KvCache::plan_runs(std::span<const int32_t> seqs) {
+  taken_runs_.clear();
   const auto n = static_cast<int32_t>(seqs.size());
-  if (taken_ns_ < 1 || n % taken_ns_ != 0) {
-    return make_error(Errc::kInvalidArgument, "KV cache: a batch's streams must be ascending");
-  }
-  const int32_t per = n / taken_ns_;
-  for (int32_t i = 0; i < n; ++i) {
-    if (stream_of(seqs[static_cast<size_t>(i)]) != taken_s0_ + i / per) {
-      return make_error(Errc::kInvalidArgument,
-                        "KV cache: a batch must hold as many tokens of each of consecutive "
-                        "streams, sorted by stream");
+  for (int32_t i = 0; i < n;) {
+    const int32_t stream = stream_of(seqs[static_cast<size_t>(i)]);
+    int32_t end = i;
+    while (end < n && stream_of(seqs[static_cast<size_t>(end)]) == stream) ++end;
+    const int32_t count = end - i;
+    if (!taken_runs_.empty()) {
+      KvRun& last = taken_runs_.back();
+      if (last.s0 + last.ns > stream) {
+        return make_error(Errc::kInvalidArgument,
+                          "KV cache: a batch's tokens must be sorted by stream");
+      }
+      if (last.s0 + last.ns == stream && last.per == count) {
+        ++last.ns;
+        i = end;
+        continue;
+      }
     }
+    taken_runs_.push_back(KvRun{.s0 = stream, .ns = 1, .per = count, .first = i});
+    i = end;
   }
-  for (int32_t k = 0; k < taken_ns_; ++k) {
-    const KvCells& c = cells_[static_cast<size_t>(taken_s0_ + k)];
-    if (c.n_free() < per) {
+  for (const KvRun& r : taken_runs_) {
+    for (int32_t s = r.s0; s < r.s0 + r.ns; ++s) {
+      const KvCells& c = cells_[static_cast<size_t>(s)];
+      if (c.n_free() >= r.per) continue;
       return make_error(Errc::kOutOfMemory,
-                        fmt::format("KV cache full: {} tokens of sequence {} need as many cells "
-                                    "but only {} of its {} are free; raise the context length "
-                                    "(num_ctx)",
-                                    per, taken_s0_ + k, c.n_free(), c.n_cells()));
+                        fmt::format("KV cache full: {} tokens need as many cells but only {} of "
+                                    "{} are free{}; raise the context length (num_ctx)",
+                                    r.per, c.n_free(), c.n_cells(),
+                                    n_stream() > 1 ? fmt::format(" for sequence {}", s) : ""));
     }
   }
   return {};
 }
 
-Result<int32_t> KvCache::take(std::span<const int32_t> positions, std::span<const int32_t> seqs) {
+Status KvCache::take(std::span<const int32_t> positions, std::span<const int32_t> seqs) {
   assert(positions.size() == seqs.size() && !positions.empty());
-  CRIA_RETURN_IF_ERROR(check_streams(seqs));
-  const size_t per = positions.size() / static_cast<size_t>(taken_ns_);
+  CRIA_RETURN_IF_ERROR(plan_runs(seqs));
   taken_cells_.clear();
-  taken_n_kv_ = 0;
-  for (int32_t k = 0; k < taken_ns_; ++k) {
-    const int32_t stream = taken_s0_ + k;
-    KvCells& c = cells_[static_cast<size_t>(stream)];
-    CRIA_ASSIGN_OR_RETURN(KvSlot slot, c.find_slot(static_cast<int32_t>(per)));
-    const size_t at = static_cast<size_t>(k) * per;
-    c.commit(slot, positions.subspan(at, per), seqs.subspan(at, per));
-    for (int32_t cell : slot.cells) taken_cells_.push_back(stream * stream_size() + cell);
-    taken_n_kv_ = std::max(taken_n_kv_, c.n_kv(opt_.n_pad));
+  for (KvRun& r : taken_runs_) {
+    r.n_kv = 0;
+    for (int32_t k = 0; k < r.ns; ++k) {
+      const int32_t stream = r.s0 + k;
+      KvCells& c = cells_[static_cast<size_t>(stream)];
+      CRIA_ASSIGN_OR_RETURN(KvSlot slot, c.find_slot(r.per));
+      const auto at = static_cast<size_t>(r.first + k * r.per);
+      const auto per = static_cast<size_t>(r.per);
+      c.commit(slot, positions.subspan(at, per), seqs.subspan(at, per));
+      for (int32_t cell : slot.cells) taken_cells_.push_back(stream * stream_size() + cell);
+      r.n_kv = std::max(r.n_kv, c.n_kv(opt_.n_pad));
+    }
   }
   fill_indices(taken_cells_);
-  return taken_n_kv_;
+  return {};
 }
 
 KvBatch KvCache::build(backend::Graph& graph, std::span<const int32_t> positions,
                        std::span<const int32_t> seqs) {
-  KvBatch b = inputs(graph, static_cast<int32_t>(positions.size()), taken_n_kv_, taken_ns_);
-  b.s0_ = taken_s0_;
+  KvBatch b = inputs(graph, static_cast<int32_t>(positions.size()), taken_runs_);
   fill(graph, b, positions, seqs);
   return b;
 }
 
 void KvCache::fill(backend::Graph& graph, const KvBatch& b, std::span<const int32_t> positions,
                    std::span<const int32_t> seqs) {
-  assert(b.cache_ == this && b.n_kv_ == taken_n_kv_ && std::ssize(positions) == b.n_tokens_);
-  assert(b.n_stream_ == taken_ns_ && b.s0_ == taken_s0_);
+  assert(b.cache_ == this && b.runs_ == taken_runs_ && std::ssize(positions) == b.n_tokens_);
   assert(std::ssize(k_idxs_) == b.n_tokens_);
   graph.set_input(b.k_idxs_, std::span<const int64_t>(k_idxs_));
   graph.set_input(b.v_idxs_, std::span<const int64_t>(v_idxs_));
-  set_mask(graph, b.mask_, positions, seqs, b.n_kv_, 0);
-  if (b.mask_swa_ != nullptr) set_mask(graph, b.mask_swa_, positions, seqs, b.n_kv_, opt_.n_swa);
+  set_masks(graph, b, positions, seqs, 0);
+  if (opt_.n_swa > 0) set_masks(graph, b, positions, seqs, opt_.n_swa);
 }
 
 void KvCache::fill_indices(std::span<const int32_t> cells) {
@@ -223,40 +234,49 @@ void KvCache::fill_indices(std::span<const int32_t> cells) {
   }
 }
 
-// Writes the mask (causal unless the cache is not, with a sliding window when n_swa > 0) of the
-// batch into t, stream by stream: the rows of stream s0 + k are tokens [k * per, (k + 1) * per)
-// and their columns that stream's cells.
-void KvCache::set_mask(backend::Graph& graph, ggml_tensor* t, std::span<const int32_t> positions,
-                       std::span<const int32_t> seqs, int32_t n_kv, int32_t n_swa) {
+// Writes each run's mask (causal unless the cache is not, with a sliding window when
+// n_swa > 0), stream by stream: the rows of a run's k-th stream are its tokens
+// [first + k * per, first + (k + 1) * per), the columns that stream's cells.
+void KvCache::set_masks(backend::Graph& graph, const KvBatch& b, std::span<const int32_t> positions,
+                        std::span<const int32_t> seqs, int32_t n_swa) {
   std::vector<float>& mask = n_swa > 0 ? mask_swa_ : mask_;
-  mask.resize(positions.size() * static_cast<size_t>(n_kv));
-  const size_t per = positions.size() / static_cast<size_t>(taken_ns_);
-  const MaskOptions mo{.causal = opt_.causal, .n_swa = n_swa, .n_kv = n_kv};
-  for (int32_t k = 0; k < taken_ns_; ++k) {
-    const size_t at = static_cast<size_t>(k) * per;
-    cells_[static_cast<size_t>(taken_s0_ + k)].build_mask(
-        positions.subspan(at, per), seqs.subspan(at, per), mo,
-        std::span<float>(mask).subspan(at * static_cast<size_t>(n_kv),
-                                       per * static_cast<size_t>(n_kv)));
-  }
-  if (!opt_.flash) {
-    graph.set_input(t, std::span<const float>(mask));
-    return;
-  }
+  size_t total = 0;
+  for (const KvRun& r : b.runs_) total += static_cast<size_t>(r.n_kv) * r.per * r.ns;
+  mask.resize(total);
   std::vector<ggml_fp16_t>& mask_f16 = n_swa > 0 ? mask_swa_f16_ : mask_f16_;
-  mask_f16.resize(mask.size());
-  ggml_fp32_to_fp16_row(mask.data(), mask_f16.data(), static_cast<int64_t>(mask.size()));
-  graph.set_input(t, std::span<const ggml_fp16_t>(mask_f16));
+  if (opt_.flash) mask_f16.resize(total);
+  size_t at = 0;
+  for (size_t i = 0; i < b.runs_.size(); ++i) {
+    const KvRun& r = b.runs_[i];
+    const MaskOptions mo{.causal = opt_.causal, .n_swa = n_swa, .n_kv = r.n_kv};
+    const auto per = static_cast<size_t>(r.per);
+    const size_t size = per * static_cast<size_t>(r.ns) * static_cast<size_t>(r.n_kv);
+    for (int32_t k = 0; k < r.ns; ++k) {
+      const size_t tok = static_cast<size_t>(r.first) + static_cast<size_t>(k) * per;
+      const size_t rows = at + static_cast<size_t>(k) * per * static_cast<size_t>(r.n_kv);
+      cells_[static_cast<size_t>(r.s0 + k)].build_mask(
+          positions.subspan(tok, per), seqs.subspan(tok, per), mo,
+          std::span<float>(mask).subspan(rows, per * static_cast<size_t>(r.n_kv)));
+    }
+    ggml_tensor* t = n_swa > 0 ? b.runs_mask_swa_[i] : b.runs_mask_[i];
+    if (opt_.flash) {
+      ggml_fp32_to_fp16_row(mask.data() + at, mask_f16.data() + at, static_cast<int64_t>(size));
+      graph.set_input(t, std::span<const ggml_fp16_t>(mask_f16).subspan(at, size));
+    } else {
+      graph.set_input(t, std::span<const float>(mask).subspan(at, size));
+    }
+    at += size;
+  }
 }
 
 bool KvBatch::flash() const {
   return cache_->opt_.flash;
 }
 
-ggml_tensor* KvBatch::mask(int il) const {
+ggml_tensor* KvBatch::mask(int il, size_t run) const {
   const KvCacheOptions& o = cache_->opt_;
   const bool swa = o.n_swa > 0 && o.swa_layers[static_cast<size_t>(il)] != 0;
-  return swa ? mask_swa_ : mask_;
+  return swa ? runs_mask_swa_[run] : runs_mask_[run];
 }
 
 void KvBatch::store(backend::Graph& graph, int il, ggml_tensor* k_cur, ggml_tensor* v_cur) const {
@@ -279,30 +299,32 @@ void KvBatch::store(backend::Graph& graph, int il, ggml_tensor* k_cur, ggml_tens
   graph.expand(ggml_set_rows(ctx, v_cells, v_elems, v_idxs_));
 }
 
-ggml_tensor* KvBatch::keys(ggml_context* ctx, int il) const {
+ggml_tensor* KvBatch::keys(ggml_context* ctx, int il, size_t run) const {
   const KvCacheOptions& o = cache_->opt_;
+  const KvRun& r = runs_[run];
   ggml_tensor* k = cache_->k_[static_cast<size_t>(il)];
   const size_t stream = ggml_row_size(k->type, n_embd_k(o)) * cache_->stream_size();
-  return ggml_view_4d(ctx, k, o.head_dim_k, o.n_head_kv, n_kv_, n_stream_,
+  return ggml_view_4d(ctx, k, o.head_dim_k, o.n_head_kv, r.n_kv, r.ns,
                       ggml_row_size(k->type, o.head_dim_k), ggml_row_size(k->type, n_embd_k(o)),
-                      stream, stream * static_cast<size_t>(s0_));
+                      stream, stream * static_cast<size_t>(r.s0));
 }
 
-ggml_tensor* KvBatch::values(ggml_context* ctx, int il) const {
+ggml_tensor* KvBatch::values(ggml_context* ctx, int il, size_t run) const {
   const KvCacheOptions& o = cache_->opt_;
+  const KvRun& r = runs_[run];
   ggml_tensor* v = cache_->v_[static_cast<size_t>(il)];
   if (!v_transposed()) {
     const size_t stream = ggml_row_size(v->type, n_embd_v(o)) * cache_->stream_size();
-    return ggml_view_4d(ctx, v, o.head_dim_v, o.n_head_kv, n_kv_, n_stream_,
+    return ggml_view_4d(ctx, v, o.head_dim_v, o.n_head_kv, r.n_kv, r.ns,
                         ggml_row_size(v->type, o.head_dim_v), ggml_row_size(v->type, n_embd_v(o)),
-                        stream, stream * static_cast<size_t>(s0_));
+                        stream, stream * static_cast<size_t>(r.s0));
   }
   // Each of the n_embd_v runs of n_ctx cells holds the streams one after another.
   const int64_t n_ctx = o.n_ctx;
   const size_t stream = ggml_row_size(v->type, cache_->stream_size());
-  return ggml_view_4d(ctx, v, n_kv_, o.n_head_kv, o.head_dim_v, n_stream_,
+  return ggml_view_4d(ctx, v, r.n_kv, o.n_head_kv, o.head_dim_v, r.ns,
                       ggml_row_size(v->type, n_ctx * o.head_dim_v), ggml_row_size(v->type, n_ctx),
-                      stream, stream * static_cast<size_t>(s0_));
+                      stream, stream * static_cast<size_t>(r.s0));
 }
 
 }  // namespace cria

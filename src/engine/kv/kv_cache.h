@@ -62,44 +62,57 @@ struct KvCacheOptions {
 
 class KvCache;
 
-// The cache as one batch's graph sees it.
+// A run of a batch: ns consecutive streams s0.. with `per` tokens each, tokens [first,
+// first + ns * per) of the batch, attending cells [0, n_kv) of their streams. A unified
+// cache's batch is one run (ns 1).
+struct KvRun {
+  int32_t s0 = 0;
+  int32_t ns = 1;
+  int32_t per = 0;
+  int32_t n_kv = 0;
+  int32_t first = 0;
+  bool operator==(const KvRun&) const = default;
+};
+
+// The cache as one batch's graph sees it. The batch's tokens are sorted by stream, and
+// attention runs once per run (see KvRun): a run's keys, values and mask are 4-D, one
+// stream per slice of dimension 3.
 class KvBatch {
  public:
-  int32_t n_kv() const { return n_kv_; }
   int32_t n_tokens() const { return n_tokens_; }
-  // The streams the batch covers, s0() .. s0() + n_stream() - 1; 1 and 0 when unified.
-  int32_t n_stream() const { return n_stream_; }
-  int32_t s0() const { return s0_; }
+  const std::vector<KvRun>& runs() const { return runs_; }
+  int32_t n_kv(size_t run = 0) const { return runs_[run].n_kv; }
   bool flash() const;
   bool v_transposed() const { return !flash(); }
-  // [n_kv, n_tokens / ns, 1, ns], F32 (F16 with flash): 0 where a token may attend a
-  // cell, -inf elsewhere.
-  ggml_tensor* mask() const { return mask_; }
+  // The first run's mask, [n_kv, per, 1, ns], F32 (F16 with flash): 0 where a token may
+  // attend a cell, -inf elsewhere.
+  ggml_tensor* mask() const { return runs_mask_.front(); }
   // The same with the sliding window applied; nullptr when the cache has no SWA.
-  ggml_tensor* mask_swa() const { return mask_swa_; }
-  // The mask layer il attends with: mask_swa() for a sliding-window layer, else mask().
-  ggml_tensor* mask(int il) const;
+  ggml_tensor* mask_swa() const {
+    return runs_mask_swa_.empty() ? nullptr : runs_mask_swa_.front();
+  }
+  // The mask layer il attends with in run r: the sliding-window one for a sliding-window
+  // layer, else the full one.
+  ggml_tensor* mask(int il, size_t run = 0) const;
 
   // Adds to `graph` the writes of the batch's keys and values into layer il's cells.
   // k_cur: [head_dim_k, n_head_kv, n_tokens], v_cur: [head_dim_v, n_head_kv, n_tokens].
   void store(backend::Graph& graph, int il, ggml_tensor* k_cur, ggml_tensor* v_cur) const;
-  // Layer il's keys in cells [0, n_kv) of each stream: [head_dim_k, n_head_kv, n_kv, ns].
-  ggml_tensor* keys(ggml_context* ctx, int il) const;
-  // Layer il's values in cells [0, n_kv) of each stream: [n_kv, n_head_kv, head_dim_v, ns]
+  // Layer il's keys in cells [0, n_kv) of run r's streams: [head_dim_k, n_head_kv, n_kv, ns].
+  ggml_tensor* keys(ggml_context* ctx, int il, size_t run = 0) const;
+  // Layer il's values in cells [0, n_kv) of run r's streams: [n_kv, n_head_kv, head_dim_v, ns]
   // when transposed, else [head_dim_v, n_head_kv, n_kv, ns].
-  ggml_tensor* values(ggml_context* ctx, int il) const;
+  ggml_tensor* values(ggml_context* ctx, int il, size_t run = 0) const;
 
  private:
   friend class KvCache;
   const KvCache* cache_ = nullptr;
-  int32_t n_kv_ = 0;
   int32_t n_tokens_ = 0;
-  int32_t n_stream_ = 1;
-  int32_t s0_ = 0;
-  ggml_tensor* k_idxs_ = nullptr;  // I64 [n_tokens]: the cell of each token
-  ggml_tensor* v_idxs_ = nullptr;  // I64 [n_tokens] or [n_embd_v * n_tokens] (transposed)
-  ggml_tensor* mask_ = nullptr;
-  ggml_tensor* mask_swa_ = nullptr;
+  std::vector<KvRun> runs_;
+  std::vector<ggml_tensor*> runs_mask_;      // per run
+  std::vector<ggml_tensor*> runs_mask_swa_;  // per run, when the cache has SWA
+  ggml_tensor* k_idxs_ = nullptr;            // I64 [n_tokens]: the cell of each token
+  ggml_tensor* v_idxs_ = nullptr;            // I64 [n_tokens] or [n_embd_v * n_tokens] (transposed)
 };
 
 // The graph that rotates the cached keys of the cells whose positions moved (KvCells::shift)
@@ -154,19 +167,19 @@ class KvCache {
 
   // Takes cells for a batch (token i at positions[i] of sequence seqs[i]), commits them
   // and adds the batch's index and mask inputs, with their data, to `graph`.
-  // kOutOfMemory when the free cells are too few. With streams, the batch must cover
-  // consecutive streams with as many tokens each, sorted by stream (see above).
+  // kOutOfMemory when the free cells are too few. With streams, the batch's tokens must be
+  // sorted by stream; each maximal group of consecutive streams with as many tokens each
+  // is a run (KvRun).
   Result<KvBatch> begin(backend::Graph& graph, std::span<const int32_t> positions,
                         std::span<const int32_t> seqs);
   // begin() in steps, for a runner that reuses a graph from batch to batch:
-  // take() takes and commits the cells and returns the batch's attended cell count n_kv;
-  // then either build() adds the inputs, with their data, to a new graph, or fill() gives
-  // new data to the inputs of a KvBatch built earlier for as many tokens, the same n_kv and
-  // the same streams (taken_s0, taken_ns: the graph's views depend on them).
+  // take() takes and commits the cells and finds the batch's runs (taken_runs); then either
+  // build() adds the inputs, with their data, to a new graph, or fill() gives new data to
+  // the inputs of a KvBatch built earlier for as many tokens and the same runs (the graph's
+  // views depend on them).
   // Nothing is allocated per batch once the host buffers have grown.
-  Result<int32_t> take(std::span<const int32_t> positions, std::span<const int32_t> seqs);
-  int32_t taken_s0() const { return taken_s0_; }
-  int32_t taken_ns() const { return taken_ns_; }
+  Status take(std::span<const int32_t> positions, std::span<const int32_t> seqs);
+  const std::vector<KvRun>& taken_runs() const { return taken_runs_; }
   KvBatch build(backend::Graph& graph, std::span<const int32_t> positions,
                 std::span<const int32_t> seqs);
   void fill(backend::Graph& graph, const KvBatch& batch, std::span<const int32_t> positions,
@@ -190,14 +203,14 @@ class KvCache {
   explicit KvCache(const KvCacheOptions& options) : opt_(options) { reset_cells(); }
   int32_t stream_size() const { return opt_.n_ctx / n_stream(); }
   void reset_cells();
-  KvBatch inputs(backend::Graph& graph, int32_t n_tokens, int32_t n_kv, int32_t ns) const;
-  // Checks the batch's stream layout; sets taken_s0_ and taken_ns_.
-  Status check_streams(std::span<const int32_t> seqs);
+  KvBatch inputs(backend::Graph& graph, int32_t n_tokens, const std::vector<KvRun>& runs) const;
+  // Checks that the tokens are sorted by stream and fit, and finds the runs (taken_runs_).
+  Status plan_runs(std::span<const int32_t> seqs);
   void fill_indices(std::span<const int32_t> cells);
   // Copies the keys and values of cells src[i] to cells dst[i] (global indices).
   void copy_cells(std::span<const int32_t> src, std::span<const int32_t> dst);
-  void set_mask(backend::Graph& graph, ggml_tensor* t, std::span<const int32_t> positions,
-                std::span<const int32_t> seqs, int32_t n_kv, int32_t n_swa);
+  void set_masks(backend::Graph& graph, const KvBatch& b, std::span<const int32_t> positions,
+                 std::span<const int32_t> seqs, int32_t n_swa);
 
   KvCacheOptions opt_;
   std::vector<KvCells> cells_;  // per stream
@@ -214,9 +227,7 @@ class KvCache {
   std::vector<ggml_fp16_t> mask_swa_f16_;
   std::vector<int32_t> shift_;
   std::vector<int32_t> taken_cells_;  // global cell of each token of the last take()
-  int32_t taken_n_kv_ = 0;            // of the last take()
-  int32_t taken_s0_ = 0;
-  int32_t taken_ns_ = 1;
+  std::vector<KvRun> taken_runs_;     // of the last take()
 };
 
 }  // namespace cria

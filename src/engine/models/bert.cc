@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/models/cached_attention.h"
 #include "engine/models/registry.h"
 #include "engine/models/tables.h"
 #include "engine/nn/attention.h"
@@ -169,12 +170,8 @@ ggml_tensor* Bert::self_attention(const ForwardInputs& in, const BertLayer& l, g
   ggml_tensor* v = nn::named(
       ggml_reshape_3d(ctx, nn::linear(ctx, l.wv, x), hd, hp_.n_head, n_tokens), "Vcur", il);
   in.kv->store(*in.graph, il, k, v);
-  const nn::AttentionOptions attn{.scale = 1.0f / std::sqrt(static_cast<float>(hd)),
-                                  .mask = in.kv->mask(il),
-                                  .flash = in.kv->flash(),
-                                  .v_transposed = in.kv->v_transposed()};
-  ggml_tensor* heads =
-      nn::attention(ctx, q, in.kv->keys(ctx, il), in.kv->values(ctx, il), attn, il);
+  const nn::AttentionOptions attn{.scale = 1.0f / std::sqrt(static_cast<float>(hd))};
+  ggml_tensor* heads = cached_attention(ctx, *in.kv, q, attn, il);
   return nn::linear(ctx, l.wo, heads);
 }
 

@@ -1,11 +1,14 @@
 #include "engine/models/decoder.h"
 
+#include "engine/models/cached_attention.h"
+
 #include <cassert>
 #include <cmath>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "engine/models/cached_attention.h"
 #include "engine/nn/attention.h"
 
 namespace cria::engine {
@@ -160,12 +163,8 @@ ggml_tensor* attend(const ForwardInputs& in, const AttentionWeights& w,
     q = nn::named(ggml_scale(ctx, q, opt.q_scale), "Qcur_scaled", il);
     scale = 1.0f;
   }
-  const nn::AttentionOptions attn{.scale = scale,
-                                  .softcap = opt.softcap,
-                                  .mask = in.kv->mask(il),
-                                  .flash = in.kv->flash(),
-                                  .v_transposed = in.kv->v_transposed()};
-  ggml_tensor* out = nn::attention(ctx, q, in.kv->keys(ctx, il), in.kv->values(ctx, il), attn, il);
+  const nn::AttentionOptions attn{.scale = scale, .softcap = opt.softcap};
+  ggml_tensor* out = cached_attention(ctx, *in.kv, q, attn, il);
   return nn::linear(ctx, w.wo, out);  // [n_embd, n_tokens]
 }
 

@@ -137,13 +137,13 @@ Status Context::check(const Batch& b) {
 
 // Whether each stream has a free cell for each of the batch's tokens in it.
 Status Context::check_room(const Batch& b) {
-  cursor_.assign(static_cast<size_t>(kv_.n_stream()), 0);
+  end_.assign(static_cast<size_t>(kv_.n_stream()), 0);
   for (size_t i = 0; i < b.tokens.size(); ++i) {
     const int32_t seq = b.seq_ids.empty() ? 0 : b.seq_ids[i];
-    ++cursor_[static_cast<size_t>(kv_.stream_of(seq))];
+    ++end_[static_cast<size_t>(kv_.stream_of(seq))];
   }
   for (int32_t s = 0; s < kv_.n_stream(); ++s) {
-    const int32_t need = cursor_[static_cast<size_t>(s)];
+    const int32_t need = end_[static_cast<size_t>(s)];
     const KvCells& cells = kv_.cells(s);
     if (need <= cells.n_free()) continue;
     return make_error(
@@ -194,44 +194,26 @@ Result<Logits> Context::decode(const Batch& batch) {
 }
 
 void Context::start_chunks() {
-  // A counting sort of the batch indices by stream (stable: each stream's tokens stay in
-  // order), with each stream's range [cursor_, end_) in order_.
-  const auto n_stream = static_cast<size_t>(kv_.n_stream());
-  cursor_.assign(n_stream + 1, 0);
-  for (int32_t seq : seqs_) ++cursor_[static_cast<size_t>(kv_.stream_of(seq)) + 1];
-  for (size_t s = 1; s <= n_stream; ++s) cursor_[s] += cursor_[s - 1];
-  end_.assign(cursor_.begin(), cursor_.end() - 1);
+  // A stable counting sort of the batch indices by stream: each stream's tokens stay in
+  // order, and a chunk of them is the layout KvCache::take wants. Unified: the batch order.
   order_.resize(seqs_.size());
+  const auto n_stream = static_cast<size_t>(kv_.n_stream());
+  end_.assign(n_stream + 1, 0);
+  for (int32_t seq : seqs_) ++end_[static_cast<size_t>(kv_.stream_of(seq)) + 1];
+  for (size_t s = 1; s <= n_stream; ++s) end_[s] += end_[s - 1];
   for (size_t i = 0; i < seqs_.size(); ++i) {
     order_[static_cast<size_t>(end_[static_cast<size_t>(kv_.stream_of(seqs_[i]))]++)] =
         static_cast<int32_t>(i);
   }
-  cursor_.pop_back();
+  chunk_at_ = 0;
 }
 
 bool Context::next_chunk() {
-  chunk_.clear();
-  const auto n_stream = static_cast<int32_t>(cursor_.size());
-  auto left = [&](int32_t s) {
-    return end_[static_cast<size_t>(s)] - cursor_[static_cast<size_t>(s)];
-  };
-  int32_t s0 = 0;
-  while (s0 < n_stream && left(s0) == 0) ++s0;
-  if (s0 == n_stream) return false;
-  // Consecutive streams with tokens left, as many tokens of each.
-  int32_t ns = 1;
-  int32_t per = left(s0);
-  while (s0 + ns < n_stream && ns < opt_.n_batch && left(s0 + ns) > 0) {
-    per = std::min(per, left(s0 + ns));
-    ++ns;
-  }
-  per = std::min(per, std::max(1, opt_.n_batch / ns));
-  for (int32_t k = 0; k < ns; ++k) {
-    int32_t& at = cursor_[static_cast<size_t>(s0 + k)];
-    chunk_.insert(chunk_.end(), order_.begin() + at, order_.begin() + at + per);
-    at += per;
-  }
-  return true;
+  const size_t n = std::min(order_.size() - chunk_at_, static_cast<size_t>(opt_.n_batch));
+  chunk_.assign(order_.begin() + static_cast<std::ptrdiff_t>(chunk_at_),
+                order_.begin() + static_cast<std::ptrdiff_t>(chunk_at_ + n));
+  chunk_at_ += n;
+  return n > 0;
 }
 
 Status Context::decode_chunk(std::span<const int32_t> tokens) {
@@ -250,8 +232,8 @@ Status Context::decode_chunk(std::span<const int32_t> tokens) {
   const size_t n_out = out_ids_.size();
   if (n_out == 0) out_ids_.push_back(static_cast<int32_t>(n - 1));  // computed, not returned
 
-  CRIA_ASSIGN_OR_RETURN(const int32_t n_kv, kv_.take(chunk_pos_, chunk_seqs_));
-  const bool reuse = can_reuse(n, n_kv);
+  CRIA_RETURN_IF_ERROR(kv_.take(chunk_pos_, chunk_seqs_));
+  const bool reuse = can_reuse(n);
   if (reuse) {
     graph_.restage();
     kv_.fill(graph_, built_.kv, chunk_pos_, chunk_seqs_);
@@ -290,15 +272,14 @@ void Context::read_logits(int64_t n_out) {
   }
 }
 
-bool Context::can_reuse(int64_t n, int32_t n_kv) const {
+bool Context::can_reuse(int64_t n) const {
   // The graph's topology depends on these and the options only; everything else that
   // changes from chunk to chunk (tokens, positions, rows out, cells written, masks) is
   // input data. The scheduler must still hold it: no reserve, shift graph or other
   // compute since.
   return opt_.graph_reuse && built_.graph_id != 0 && built_.graph_id == graph_.id() &&
          compute_.is_allocated(graph_) && built_.n_tokens == n &&
-         built_.n_out_ids == out_ids_.size() && built_.n_kv == n_kv &&
-         built_.s0 == kv_.taken_s0() && built_.n_stream == kv_.taken_ns();
+         built_.n_out_ids == out_ids_.size() && built_.kv.runs() == kv_.taken_runs();
 }
 
 void Context::build(int64_t n, std::span<const int32_t> pos, std::span<const int32_t> seqs) {
@@ -307,11 +288,7 @@ void Context::build(int64_t n, std::span<const int32_t> pos, std::span<const int
   built_ = Built{.graph_id = g.id(),
                  .n_tokens = n,
                  .n_out_ids = out_ids_.size(),
-                 .n_kv = 0,
                  .kv = kv_.build(g, pos, seqs)};
-  built_.n_kv = built_.kv.n_kv();
-  built_.s0 = built_.kv.s0();
-  built_.n_stream = built_.kv.n_stream();
   built_.tokens = g.input("inp_tokens", GGML_TYPE_I32, {n});
   built_.positions = g.input("inp_pos", GGML_TYPE_I32, {n});
   built_.out_ids = g.input("inp_out_ids", GGML_TYPE_I32, {static_cast<int64_t>(built_.n_out_ids)});
@@ -323,6 +300,8 @@ void Context::build(int64_t n, std::span<const int32_t> pos, std::span<const int
   built_.logits = model_->forward(in);
   g.output(built_.logits);
   ++graph_builds_;
+  log::at(log::Level::kTrace, "decode graph: {} nodes for {} tokens in {} run(s), {} cells",
+          ggml_graph_n_nodes(g.cgraph()), n, built_.kv.runs().size(), built_.kv.n_kv());
 }
 
 Status Context::check_seq(int32_t seq) const {

@@ -133,16 +133,17 @@ class Context {
   // Fills positions_, seqs_, wanted_ and out_row_ for the whole batch.
   void prepare(const Batch& batch);
   // The batch's tokens in chunks of at most n_batch: in order when the cache is unified,
-  // else by stream (KvCache::take's layout). Each call puts the next chunk's batch indices
-  // in chunk_; false when none is left.
+  // else sorted by stream (KvCache::take's layout; each group of consecutive streams with
+  // as many tokens is one attention op). Each call puts the next chunk's batch indices in
+  // chunk_; false when none is left.
   void start_chunks();
   bool next_chunk();
   // Runs the tokens chunk_ names; their logits go to their rows (out_row_) of logits_.
   Status decode_chunk(std::span<const int32_t> tokens);
   void read_logits(int64_t n_out);
-  // Whether the graph of the last chunk fits one of n tokens, out_ids_, n_kv cells and the
-  // streams the cache took.
-  bool can_reuse(int64_t n, int32_t n_kv) const;
+  // Whether the graph of the last chunk fits one of n tokens, out_ids_ and the runs
+  // (streams, tokens, cells) the cache took.
+  bool can_reuse(int64_t n) const;
   // Embeds inputs [begin, end) in one forward pass, appending their pooled vectors to out.
   Status embed_group(std::span<const std::vector<int32_t>> inputs, size_t begin, size_t end,
                      std::vector<std::vector<float>>& out);
@@ -154,9 +155,6 @@ class Context {
     uint64_t graph_id = 0;  // backend::Graph::id(); 0: none
     int64_t n_tokens = 0;
     size_t n_out_ids = 0;
-    int32_t n_kv = 0;
-    int32_t s0 = 0;
-    int32_t n_stream = 1;
     KvBatch kv;
     ggml_tensor* tokens = nullptr;
     ggml_tensor* positions = nullptr;
@@ -178,9 +176,10 @@ class Context {
   std::vector<int32_t> out_ids_;
   std::vector<int32_t> next_pos_;  // per sequence, while positions are assigned
   std::vector<int32_t> out_row_;   // per batch token: its row of logits_, -1: none
-  // Chunking (start_chunks): batch indices by stream, each stream's range in it, and the
-  // current chunk's indices, tokens, positions and sequences.
-  std::vector<int32_t> order_, cursor_, end_;
+  // Chunking (start_chunks): batch indices by stream, scratch counts per stream, where the
+  // next chunk starts, and the current chunk's indices, tokens, positions and sequences.
+  std::vector<int32_t> order_, end_;
+  size_t chunk_at_ = 0;
   std::vector<int32_t> chunk_, chunk_tokens_, chunk_pos_, chunk_seqs_;
   std::vector<float> logits_;
 };
