@@ -83,21 +83,10 @@ class MessagesOutput final : public Output {
   std::optional<Error> error_;
 };
 
-// The chat request resolved, scheduled and rendered: what both routes share.
-struct Rendered {
-  api::ChatRequest chat;
-  Prepared prepared;
-  std::string prompt;
-};
-
-Result<Rendered> schedule(App& app, const httplib::Request& req,
-                          Result<api::ChatRequest> (*parse)(const Json&)) {
+Result<api::ChatRequest> parse_request(const httplib::Request& req,
+                                       Result<api::ChatRequest> (*parse)(const Json&)) {
   CRIA_ASSIGN_OR_RETURN(Json body, parse_body(req));
-  CRIA_ASSIGN_OR_RETURN(api::ChatRequest chat, parse(body));
-  CRIA_ASSIGN_OR_RETURN(Prepared p, prepare(app, chat.model, chat.options, Use::kChat));
-  CRIA_RETURN_IF_ERROR(acquire(app, p, std::nullopt));
-  CRIA_ASSIGN_OR_RETURN(std::string prompt, render_chat_prompt(p, chat));
-  return Rendered{std::move(chat), std::move(p), std::move(prompt)};
+  return parse(body);
 }
 
 int64_t count_tokens(Prepared& p, const std::string& prompt) {
@@ -106,14 +95,16 @@ int64_t count_tokens(Prepared& p, const std::string& prompt) {
 }
 
 void handle_messages(App& app, const httplib::Request& req, httplib::Response& res) {
-  auto r = schedule(app, req, ant::parse_messages);
-  if (!r.ok()) return reply_ant_error(res, r.error());
-  std::string id = api::compat::random_id("msg_");
-  std::string model = r->chat.model;
-  int64_t input_tokens = r->chat.stream ? count_tokens(r->prepared, r->prompt) : 0;
-  auto run_req = chat_run_request(r->prepared, std::move(r->prompt), r->chat);
+  auto chat = parse_request(req, ant::parse_messages);
+  if (!chat.ok()) return reply_ant_error(res, chat.error());
+  auto p = prepare(app, chat->model, chat->options, Use::kChat);
+  if (!p.ok()) return reply_ant_error(res, p.error());
+  auto run_req = ready_chat(app, *p, *chat, std::nullopt);
   if (!run_req.ok()) return reply_ant_error(res, run_req.error());
-  respond_compat(res, r->chat.stream, std::move(r->prepared), std::move(run_req).value(),
+  std::string id = api::compat::random_id("msg_");
+  std::string model = chat->model;
+  int64_t input_tokens = chat->stream ? count_tokens(*p, run_req->prompt) : 0;
+  respond_compat(res, chat->stream, std::move(p).value(), std::move(run_req).value(),
                  [id, model, input_tokens](SseWriter* w) {
                    auto out = std::make_unique<MessagesOutput>(id, model, w);
                    if (w) out->start(input_tokens);
@@ -121,12 +112,21 @@ void handle_messages(App& app, const httplib::Request& req, httplib::Response& r
                  });
 }
 
+// The prompt's tokens, as the model would see it (rendered, not run).
+Result<int64_t> prompt_tokens(App& app, const api::ChatRequest& chat) {
+  CRIA_ASSIGN_OR_RETURN(Prepared p, prepare(app, chat.model, chat.options, Use::kChat));
+  CRIA_RETURN_IF_ERROR(acquire(app, p, std::nullopt));
+  CRIA_ASSIGN_OR_RETURN(std::string prompt, render_chat_prompt(p, chat));
+  CRIA_ASSIGN_OR_RETURN(auto ids, p.lease->runner().tokenize(prompt, true));
+  return static_cast<int64_t>(ids.size());
+}
+
 void handle_count_tokens(App& app, const httplib::Request& req, httplib::Response& res) {
-  auto r = schedule(app, req, ant::parse_count_tokens);
-  if (!r.ok()) return reply_ant_error(res, r.error());
-  auto ids = r->prepared.lease->runner().tokenize(r->prompt, true);
-  if (!ids.ok()) return reply_ant_error(res, ids.error());
-  reply_json(res, 200, Json{{"input_tokens", static_cast<int64_t>(ids->size())}});
+  auto chat = parse_request(req, ant::parse_count_tokens);
+  if (!chat.ok()) return reply_ant_error(res, chat.error());
+  auto n = prompt_tokens(app, *chat);
+  if (!n.ok()) return reply_ant_error(res, n.error());
+  reply_json(res, 200, Json{{"input_tokens", *n}});
 }
 
 }  // namespace

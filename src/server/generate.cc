@@ -167,10 +167,7 @@ void handle_chat(App& app, const httplib::Request& req, httplib::Response& res) 
   auto p = prepare(app, r->model, r->options, Use::kChat);
   if (!p.ok()) return reply_error(res, p.error());
   if (r->messages.empty()) return load_or_unload(app, *p, *r, Shape::kChat, res);
-  if (Status st = acquire(app, *p, r->keep_alive); !st.ok()) return reply_error(res, st.error());
-  auto prompt = render_chat_prompt(*p, *r);
-  if (!prompt.ok()) return reply_error(res, prompt.error());
-  auto run_req = chat_run_request(*p, std::move(prompt).value(), *r);
+  auto run_req = ready_chat(app, *p, *r, r->keep_alive);
   if (!run_req.ok()) return reply_error(res, run_req.error());
   respond(res, Shape::kChat, r->stream, std::move(p).value(), std::move(run_req).value());
 }

@@ -231,10 +231,7 @@ void handle_chat_completions(App& app, const httplib::Request& req, httplib::Res
   if (!r.ok()) return reply_oai_error(res, r.error());
   auto p = prepare(app, r->chat.model, r->chat.options, Use::kChat);
   if (!p.ok()) return reply_oai_error(res, p.error());
-  if (Status st = acquire(app, *p, std::nullopt); !st.ok()) return reply_oai_error(res, st.error());
-  auto prompt = render_chat_prompt(*p, r->chat);
-  if (!prompt.ok()) return reply_oai_error(res, prompt.error());
-  auto run_req = chat_run_request(*p, std::move(prompt).value(), r->chat);
+  auto run_req = ready_chat(app, *p, r->chat, std::nullopt);
   if (!run_req.ok()) return reply_oai_error(res, run_req.error());
   oai::Head head{api::compat::random_id("chatcmpl-"), api::compat::unix_now(), r->chat.model};
   bool usage = r->include_usage;

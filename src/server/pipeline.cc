@@ -129,6 +129,13 @@ Result<RunRequest> chat_run_request(const Prepared& p, std::string prompt,
   return r;
 }
 
+Result<RunRequest> ready_chat(App& app, Prepared& p, const api::ChatRequest& chat,
+                              std::optional<Nanos> keep_alive) {
+  CRIA_RETURN_IF_ERROR(acquire(app, p, keep_alive));
+  CRIA_ASSIGN_OR_RETURN(std::string prompt, render_chat_prompt(p, chat));
+  return chat_run_request(p, std::move(prompt), chat);
+}
+
 void run(Prepared& p, const RunRequest& r, Output& out) {
   api::Json done;
   std::string runner_error;

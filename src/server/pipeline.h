@@ -83,6 +83,11 @@ struct RunRequest {
 Result<RunRequest> chat_run_request(const Prepared& p, std::string prompt,
                                     const api::ChatRequest& chat);
 
+// The steps every chat route takes after prepare(), whatever its wire format: acquire (with
+// keep_alive; unset: the server's default), render_chat_prompt, chat_run_request.
+Result<RunRequest> ready_chat(App& app, Prepared& p, const api::ChatRequest& chat,
+                              std::optional<Nanos> keep_alive);
+
 // Runs the completion on the lease and reports to `out`, the runner's text split by the
 // model's output parser (template/output_parser.h); releases the lease at the end.
 void run(Prepared& p, const RunRequest& r, Output& out);
