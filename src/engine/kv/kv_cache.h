@@ -12,11 +12,11 @@
 // Streams: with n_stream == n_seq, sequence s owns the cells [s*S, (s+1)*S), S = n_ctx /
 // n_seq, with its own KvCells. A token then attends only its own sequence's cells, not every
 // cell of the cache behind a mask: with 8 sequences decoding together, attention reads an
-// eighth of the cells. A batch (KvCache::take) covers consecutive streams s0..s0+ns-1 with
-// the same number of tokens in each, sorted by stream; the graph sees K/V as
-// [.., n_kv, ns] and the mask as [n_kv, n_tokens/ns, 1, ns]. Sharing a prefix across
-// streams copies its cells (copy_prefix). With one stream (unified), every sequence may use
-// every cell and shares cells with copy_prefix instead.
+// eighth of the cells. A batch's tokens (KvCache::take) are sorted by stream and fall into
+// runs (KvRun) of consecutive streams s0..s0+ns-1 with as many tokens each; per run the
+// graph sees K/V as [.., n_kv, ns] and the mask as [n_kv, per, 1, ns]. Sharing a prefix
+// across streams copies its cells (copy_prefix). With one stream (unified), every sequence
+// may use every cell and shares cells with copy_prefix instead.
 #pragma once
 
 #include <cstdint>

@@ -7,8 +7,9 @@
 //   int next = argmax(logits->row(0));
 //   logits = (*ctx)->decode({.tokens = {&next, 1}});    // continues sequence 0
 //
-// One batch at a time, no continuous batching yet. After the first decode nothing is
-// allocated per token: the graph's metadata, the inputs and the logits buffer are reused.
+// One batch at a time; a batch may hold tokens of many sequences (the runner's Batcher
+// builds such batches: continuous batching). After the first decode nothing is allocated
+// per token: the graph's metadata, the inputs and the logits buffer are reused.
 #pragma once
 
 #include <cstdint>
