@@ -131,7 +131,6 @@ Result<std::pair<double, double>> run_batched(engine::Context& ctx, int32_t b, i
       seqs.push_back(s);
     }
   }
-  std::vector<uint8_t> want(tokens.size(), 0);
   ctx.clear();
   auto t0 = std::chrono::steady_clock::now();
   if (!tokens.empty()) CRIA_RETURN_IF_ERROR(ctx.decode({.tokens = tokens, .seq_ids = seqs}));
@@ -139,7 +138,7 @@ Result<std::pair<double, double>> run_batched(engine::Context& ctx, int32_t b, i
   tokens.resize(static_cast<size_t>(b));
   seqs.resize(static_cast<size_t>(b));
   for (int32_t s = 0; s < b; ++s) seqs[static_cast<size_t>(s)] = s;
-  want.assign(static_cast<size_t>(b), 1);
+  const std::vector<uint8_t> want(static_cast<size_t>(b), 1);
   t0 = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < n; ++i) {
     for (auto& t : tokens) t = dist(rng);

@@ -87,9 +87,9 @@ Result<KvCache> KvCache::create(const KvCacheOptions& options) {
 
 void KvCache::reset_cells() {
   cells_.clear();
-  const int32_t n_stream = std::max(1, opt_.n_stream);
-  for (int32_t s = 0; s < n_stream; ++s) {
-    cells_.emplace_back(KvCellsOptions{.n_cells = opt_.n_ctx / n_stream, .max_seqs = opt_.n_seq});
+  for (int32_t s = 0; s < opt_.n_stream; ++s) {
+    cells_.emplace_back(
+        KvCellsOptions{.n_cells = opt_.n_ctx / opt_.n_stream, .max_seqs = opt_.n_seq});
   }
 }
 
@@ -167,22 +167,28 @@ Status KvCache::plan_runs(std::span<const int32_t> seqs) {
     taken_runs_.push_back(KvRun{.s0 = stream, .ns = 1, .per = count, .first = i});
     i = end;
   }
-  for (const KvRun& r : taken_runs_) {
-    for (int32_t s = r.s0; s < r.s0 + r.ns; ++s) {
-      const KvCells& c = cells_[static_cast<size_t>(s)];
-      if (c.n_free() >= r.per) continue;
-      return make_error(Errc::kOutOfMemory,
-                        fmt::format("KV cache full: {} tokens need as many cells but only {} of "
-                                    "{} are free{}; raise the context length (num_ctx)",
-                                    r.per, c.n_free(), c.n_cells(),
-                                    n_stream() > 1 ? fmt::format(" for sequence {}", s) : ""));
-    }
+  return {};
+}
+
+Status KvCache::check_room(std::span<const int32_t> seqs) {
+  room_.assign(cells_.size(), 0);
+  for (int32_t seq : seqs) ++room_[static_cast<size_t>(stream_of(seq))];
+  for (int32_t s = 0; s < n_stream(); ++s) {
+    const int32_t need = room_[static_cast<size_t>(s)];
+    const KvCells& c = cells_[static_cast<size_t>(s)];
+    if (need <= c.n_free()) continue;
+    return make_error(Errc::kOutOfMemory,
+                      fmt::format("the context is full: {} tokens do not fit in the {} free of {} "
+                                  "cells{}; raise the context length (num_ctx)",
+                                  need, c.n_free(), c.n_cells(),
+                                  n_stream() > 1 ? fmt::format(" of sequence {}", s) : ""));
   }
   return {};
 }
 
 Status KvCache::take(std::span<const int32_t> positions, std::span<const int32_t> seqs) {
   assert(positions.size() == seqs.size() && !positions.empty());
+  CRIA_RETURN_IF_ERROR(check_room(seqs));  // nothing is taken unless everything fits
   CRIA_RETURN_IF_ERROR(plan_runs(seqs));
   taken_cells_.clear();
   for (KvRun& r : taken_runs_) {

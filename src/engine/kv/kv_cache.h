@@ -161,6 +161,9 @@ class KvCache {
   // Whether any stream has a pending RoPE shift; clear_shifts() forgets them all.
   bool has_shift() const;
   void clear_shifts();
+  // kOutOfMemory unless each stream has a free cell for each token of it among `seqs` (a
+  // sequence per token).
+  Status check_room(std::span<const int32_t> seqs);
   // dst becomes the first n positions of src: shared cells in one stream, a copy of the
   // keys and values across streams. kOutOfMemory when dst's stream lacks the free cells.
   Status copy_prefix(int32_t src, int32_t dst, int32_t n);
@@ -204,7 +207,7 @@ class KvCache {
   int32_t stream_size() const { return opt_.n_ctx / n_stream(); }
   void reset_cells();
   KvBatch inputs(backend::Graph& graph, int32_t n_tokens, const std::vector<KvRun>& runs) const;
-  // Checks that the tokens are sorted by stream and fit, and finds the runs (taken_runs_).
+  // Checks that the tokens are sorted by stream, and finds the runs (taken_runs_).
   Status plan_runs(std::span<const int32_t> seqs);
   void fill_indices(std::span<const int32_t> cells);
   // Copies the keys and values of cells src[i] to cells dst[i] (global indices).
@@ -228,6 +231,7 @@ class KvCache {
   std::vector<int32_t> shift_;
   std::vector<int32_t> taken_cells_;  // global cell of each token of the last take()
   std::vector<KvRun> taken_runs_;     // of the last take()
+  std::vector<int32_t> room_;         // check_room's count per stream
 };
 
 }  // namespace cria

@@ -107,7 +107,7 @@ Status Context::reserve() {
   return {};
 }
 
-Status Context::check(const Batch& b) {
+Status Context::check(const Batch& b) const {
   const size_t n = b.tokens.size();
   if (n == 0) return make_error(Errc::kInvalidArgument, "empty batch");
   if ((!b.positions.empty() && b.positions.size() != n) ||
@@ -131,26 +131,6 @@ Status Context::check(const Batch& b) {
   }
   for (int32_t p : b.positions) {
     if (p < 0) return make_error(Errc::kInvalidArgument, "negative position");
-  }
-  return check_room(b);
-}
-
-// Whether each stream has a free cell for each of the batch's tokens in it.
-Status Context::check_room(const Batch& b) {
-  end_.assign(static_cast<size_t>(kv_.n_stream()), 0);
-  for (size_t i = 0; i < b.tokens.size(); ++i) {
-    const int32_t seq = b.seq_ids.empty() ? 0 : b.seq_ids[i];
-    ++end_[static_cast<size_t>(kv_.stream_of(seq))];
-  }
-  for (int32_t s = 0; s < kv_.n_stream(); ++s) {
-    const int32_t need = end_[static_cast<size_t>(s)];
-    const KvCells& cells = kv_.cells(s);
-    if (need <= cells.n_free()) continue;
-    return make_error(
-        Errc::kOutOfMemory,
-        fmt::format("the context is full: {} tokens do not fit in the {} free of {} cells{}", need,
-                    cells.n_free(), cells.n_cells(),
-                    kv_.n_stream() > 1 ? fmt::format(" of sequence {}", s) : ""));
   }
   return {};
 }
@@ -183,6 +163,7 @@ Result<Logits> Context::decode(const Batch& batch) {
   CRIA_RETURN_IF_ERROR(check(batch));
   CRIA_RETURN_IF_ERROR(apply_shifts());
   prepare(batch);
+  CRIA_RETURN_IF_ERROR(kv_.check_room(seqs_));  // the whole batch, not only its first chunk
   const auto n_vocab = static_cast<size_t>(info().n_output());
   const auto n_rows = static_cast<size_t>(std::count(wanted_.begin(), wanted_.end(), 1));
   logits_.resize(n_rows * n_vocab);
@@ -198,11 +179,11 @@ void Context::start_chunks() {
   // order, and a chunk of them is the layout KvCache::take wants. Unified: the batch order.
   order_.resize(seqs_.size());
   const auto n_stream = static_cast<size_t>(kv_.n_stream());
-  end_.assign(n_stream + 1, 0);
-  for (int32_t seq : seqs_) ++end_[static_cast<size_t>(kv_.stream_of(seq)) + 1];
-  for (size_t s = 1; s <= n_stream; ++s) end_[s] += end_[s - 1];
+  stream_at_.assign(n_stream + 1, 0);
+  for (int32_t seq : seqs_) ++stream_at_[static_cast<size_t>(kv_.stream_of(seq)) + 1];
+  for (size_t s = 1; s <= n_stream; ++s) stream_at_[s] += stream_at_[s - 1];
   for (size_t i = 0; i < seqs_.size(); ++i) {
-    order_[static_cast<size_t>(end_[static_cast<size_t>(kv_.stream_of(seqs_[i]))]++)] =
+    order_[static_cast<size_t>(stream_at_[static_cast<size_t>(kv_.stream_of(seqs_[i]))]++)] =
         static_cast<int32_t>(i);
   }
   chunk_at_ = 0;
@@ -267,8 +248,9 @@ void Context::read_logits(int64_t n_out) {
     return;
   }
   for (int64_t r = 0; r < n_out; ++r) {
-    ggml_backend_tensor_get(built_.logits, logits_.data() + static_cast<size_t>(dest(r)) * n_vocab,
-                            static_cast<size_t>(r) * row_bytes, row_bytes);
+    ggml_backend_tensor_get(built_.logits,
+                                  logits_.data() + static_cast<size_t>(dest(r)) * n_vocab,
+                                  static_cast<size_t>(r) * row_bytes, row_bytes);
   }
 }
 

@@ -128,8 +128,7 @@ class Context {
   Context(std::unique_ptr<Model> model, backend::Compute compute, KvCache kv,
           const ContextOptions& options);
   Status reserve();
-  Status check(const Batch& batch);
-  Status check_room(const Batch& batch);
+  Status check(const Batch& batch) const;
   Status check_seq(int32_t seq) const;
   // Fills positions_, seqs_, wanted_ and out_row_ for the whole batch.
   void prepare(const Batch& batch);
@@ -177,9 +176,10 @@ class Context {
   std::vector<int32_t> out_ids_;
   std::vector<int32_t> next_pos_;  // per sequence, while positions are assigned
   std::vector<int32_t> out_row_;   // per batch token: its row of logits_, -1: none
-  // Chunking (start_chunks): batch indices by stream, scratch counts per stream, where the
-  // next chunk starts, and the current chunk's indices, tokens, positions and sequences.
-  std::vector<int32_t> order_, end_;
+  // Chunking (start_chunks): batch indices by stream, the counting sort's offsets per
+  // stream, where the next chunk starts, and the current chunk's indices, tokens, positions
+  // and sequences.
+  std::vector<int32_t> order_, stream_at_;
   size_t chunk_at_ = 0;
   std::vector<int32_t> chunk_, chunk_tokens_, chunk_pos_, chunk_seqs_;
   std::vector<float> logits_;
