@@ -248,9 +248,8 @@ void Context::read_logits(int64_t n_out) {
     return;
   }
   for (int64_t r = 0; r < n_out; ++r) {
-    ggml_backend_tensor_get(built_.logits,
-                                  logits_.data() + static_cast<size_t>(dest(r)) * n_vocab,
-                                  static_cast<size_t>(r) * row_bytes, row_bytes);
+    ggml_backend_tensor_get(built_.logits, logits_.data() + static_cast<size_t>(dest(r)) * n_vocab,
+                            static_cast<size_t>(r) * row_bytes, row_bytes);
   }
 }
 
