@@ -13,6 +13,7 @@ namespace cria::backend {
 
 struct Weights::Group {
   ggml_backend_buffer_type_t buft = nullptr;  // nullptr: bound in place in the file's mapping
+  bool packed = false;                        // copied through WeightsOptions::packer
   std::vector<const gguf::TensorInfo*> infos;
   ggml_context* ctx = nullptr;  // owned by Weights::contexts_
   std::vector<ggml_tensor*> tensors;
@@ -121,8 +122,16 @@ Result<std::vector<Weights::Group>> Weights::plan(const gguf::File& file, ggml_b
   // One group per buffer type; the default one first.
   std::vector<Group> groups(1);
   groups[0].buft = can_map(file, dev, options) ? nullptr : ggml_backend_dev_buffer_type(dev);
+  const bool on_cpu = device_kind(dev) == DeviceKind::kCpu;
+  const bool packing = on_cpu && options.packer.accepts && options.packer.pack;
+  if (packing) {
+    Group& packed = groups.emplace_back();
+    packed.buft = ggml_backend_dev_buffer_type(dev);
+    packed.packed = true;
+  }
+  const size_t first_extra = groups.size();
   std::vector<ggml_backend_buffer_type_t> extra;
-  if (options.cpu_repack && device_kind(dev) == DeviceKind::kCpu) {
+  if (options.cpu_repack && on_cpu) {
     extra = cpu_extra_buffer_types(dev);
     for (auto* buft : extra) groups.emplace_back().buft = buft;
   }
@@ -134,9 +143,11 @@ Result<std::vector<Weights::Group>> Weights::plan(const gguf::File& file, ggml_b
                         fmt::format("tensor '{}' in {} has no elements", t.name, file.path()));
     }
     size_t g = 0;
-    if (!extra.empty() && is_matmul(t)) {
+    if (packing && is_matmul(t) && options.packer.accepts(t)) {
+      g = 1;
+    } else if (!extra.empty() && is_matmul(t)) {
       for (size_t i = 0; i < extra.size() && g == 0; ++i) {
-        if (supports_matmul_in(dev, extra[i], t)) g = i + 1;
+        if (supports_matmul_in(dev, extra[i], t)) g = first_extra + i;
       }
     }
     groups[g].infos.push_back(&t);
@@ -175,7 +186,7 @@ Result<Weights> Weights::load(std::shared_ptr<const gguf::File> file,
     if (group.buft == nullptr) {
       CRIA_RETURN_IF_ERROR(w.bind_mapped(group, dev, progress));
     } else {
-      CRIA_RETURN_IF_ERROR(w.copy_into(group, dev, progress));
+      CRIA_RETURN_IF_ERROR(w.copy_into(group, dev, options, progress));
     }
   }
   progress.finish();
@@ -222,7 +233,8 @@ Status Weights::bind_mapped(Group& group, ggml_backend_dev_t dev, Progress& prog
   return {};
 }
 
-Status Weights::copy_into(Group& group, ggml_backend_dev_t dev, Progress& progress) {
+Status Weights::copy_into(Group& group, ggml_backend_dev_t dev, const WeightsOptions& options,
+                          Progress& progress) {
   ggml_backend_buffer_type_t buft = group.buft;
   ggml_backend_buffer_t buf = ggml_backend_alloc_ctx_tensors_from_buft(group.ctx, buft);
   if (buf == nullptr) {
@@ -239,7 +251,11 @@ Status Weights::copy_into(Group& group, ggml_backend_dev_t dev, Progress& progre
                                   .n_tensors = group.tensors.size()});
   for (size_t i = 0; i < group.tensors.size(); ++i) {
     const auto bytes = file_->tensor_data(*group.infos[i]);
-    ggml_backend_tensor_set(group.tensors[i], bytes.data(), 0, bytes.size());
+    if (group.packed) {  // a host buffer: the packer writes the tensor's data in place
+      options.packer.pack(*group.infos[i], bytes, group.tensors[i]);
+    } else {
+      ggml_backend_tensor_set(group.tensors[i], bytes.data(), 0, bytes.size());
+    }
     progress.advance(bytes.size());
   }
   return {};

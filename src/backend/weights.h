@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -29,6 +30,17 @@ struct WeightsOptions {
   // layouts for Q4_0, Q4_K, ...) into that buffer type, as llama.cpp does by
   // default. Only with the CPU as `device`.
   bool cpu_repack = false;
+  // A layout of the engine's own for CPU matmul weights (engine/cpu). Each matmul weight
+  // for which `accepts` is true gets a CPU buffer of its own, filled by `pack` from the
+  // file's bytes (same size) instead of a plain copy; `pack` also marks the tensor so that
+  // the graph builders use the ops that read that layout. Checked before `cpu_repack`.
+  // Only with the CPU as `device`. Unset: no packing.
+  struct Packer {
+    std::function<bool(const gguf::TensorInfo&)> accepts;
+    std::function<void(const gguf::TensorInfo&, std::span<const uint8_t> src, ggml_tensor* dst)>
+        pack;
+  };
+  Packer packer = {};
   // Which tensors are matrices used only as the first operand of mul_mat, the
   // one op repacked layouts support. Unset: 2-D tensors named "blk.*" or
   // "output.weight". The engine, which knows how each weight is used, should set it.
@@ -84,7 +96,8 @@ class Weights {
   // Binds the group's tensors in place in the file's mapping.
   Status bind_mapped(Group& group, ggml_backend_dev_t dev, Progress& progress);
   // Allocates a buffer of the group's type and copies the tensors' data into it.
-  Status copy_into(Group& group, ggml_backend_dev_t dev, Progress& progress);
+  Status copy_into(Group& group, ggml_backend_dev_t dev, const WeightsOptions& options,
+                   Progress& progress);
 
   std::shared_ptr<const gguf::File> file_;
   std::vector<ggml_context_ptr> contexts_;  // tensor metadata, one per buffer type

@@ -186,7 +186,7 @@ ggml_tensor* DecoderIoWeights::embed(ggml_context* ctx, ggml_tensor* tokens) con
 ggml_tensor* DecoderIoWeights::logits(ggml_context* ctx, ggml_tensor* x, float rms_eps) const {
   x = nn::named(nn::rms_norm(ctx, x, output_norm, rms_eps), "result_norm", -1);
   ggml_tensor* head = output != nullptr ? output : token_embd;
-  return nn::named(ggml_mul_mat(ctx, head, x), "result_output", -1);  // [n_vocab, n_outputs]
+  return nn::named(nn::matmul(ctx, head, x), "result_output", -1);  // [n_vocab, n_outputs]
 }
 
 Result<std::unique_ptr<backend::Weights>> load_declared_weights(

@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "engine/cpu/ops.h"
+
 namespace cria::nn {
 
 ggml_tensor* named(ggml_tensor* t, const char* name, int il) {
@@ -13,9 +15,14 @@ ggml_tensor* named(ggml_tensor* t, const char* name, int il) {
   return t;
 }
 
+ggml_tensor* matmul(ggml_context* ctx, ggml_tensor* w, ggml_tensor* x) {
+  if (engine::cpu::packed_format_of(w).has_value()) return engine::cpu::packed_mul_mat(ctx, w, x);
+  return ggml_mul_mat(ctx, w, x);
+}
+
 ggml_tensor* linear(ggml_context* ctx, const Linear& w, ggml_tensor* x) {
   assert(w.weight != nullptr);
-  ggml_tensor* y = ggml_mul_mat(ctx, w.weight, x);  // [n_out, n_tokens]
+  ggml_tensor* y = matmul(ctx, w.weight, x);  // [n_out, n_tokens]
   if (w.bias != nullptr) y = ggml_add(ctx, y, w.bias);
   return y;
 }

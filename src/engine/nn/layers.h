@@ -9,6 +9,10 @@ namespace cria::nn {
 // Names `t` "<name>-<il>" (il >= 0) or "<name>" (il < 0) and returns it.
 ggml_tensor* named(ggml_tensor* t, const char* name, int il);
 
+// y = W x for a weight matrix W [n_in, n_out] and x [n_in, ...]: ggml_mul_mat, or our own
+// packed product when the loader packed W (engine/cpu/ops.h). Every weight product goes here.
+ggml_tensor* matmul(ggml_context* ctx, ggml_tensor* w, ggml_tensor* x);
+
 // A projection y = W x (+ b). W is [n_in, n_out] in ggml order; b, if set, is [n_out].
 struct Linear {
   ggml_tensor* weight = nullptr;

@@ -23,7 +23,7 @@ Routing route(ggml_context* ctx, ggml_tensor* router, ggml_tensor* x, const MoeO
               int il) {
   const int64_t n_tokens = x->ne[1];
   const int64_t k = opt.n_expert_used;
-  ggml_tensor* logits = named(ggml_mul_mat(ctx, router, x), "ffn_moe_logits", il);
+  ggml_tensor* logits = named(matmul(ctx, router, x), "ffn_moe_logits", il);
   const int64_t n_expert = logits->ne[0];  // logits: [n_expert, n_tokens]
   assert(opt.gating == MoeGating::kSoftmax);
   ggml_tensor* probs = named(ggml_soft_max(ctx, logits), "ffn_moe_probs", il);

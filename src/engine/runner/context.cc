@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
+#include "engine/cpu/packer.h"
 #include "engine/models/registry.h"
 
 namespace cria::engine {
@@ -56,7 +57,9 @@ void fit_kv_type(const ModelInfo& info, ContextOptions& opt) {
 
 Result<std::unique_ptr<Context>> Context::create(std::shared_ptr<const gguf::File> file,
                                                  const ContextOptions& options) {
-  const backend::WeightsOptions wo{.use_mmap = options.use_mmap, .cpu_repack = options.cpu_repack};
+  backend::WeightsOptions wo{.use_mmap = options.use_mmap, .cpu_repack = options.cpu_repack};
+  // Our own packed q8_0/q5_0 layouts go with ggml's repacked ones: both are CPU layouts.
+  if (options.cpu_repack) wo.packer = cpu::weight_packer();
   CRIA_ASSIGN_OR_RETURN(std::unique_ptr<Model> model, load_model(std::move(file), wo));
   return create(std::move(model), options);
 }
