@@ -217,10 +217,13 @@ Status Weights::bind_mapped(Group& group, ggml_backend_dev_t dev, Progress& prog
                                   file_->path(), device_name(dev)));
   }
   ggml_backend_buffer_set_usage(buf, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+  uint64_t own_bytes = 0;
+  for (const auto* t : group.infos) own_bytes += t->size;
   buffers_.push_back(WeightBuffer{.buffer = ggml_backend_buffer_ptr(buf),
                                   .device = device_name(dev),
                                   .mapped = true,
-                                  .n_tensors = group.tensors.size()});
+                                  .n_tensors = group.tensors.size(),
+                                  .bytes = own_bytes});
   for (size_t i = 0; i < group.tensors.size(); ++i) {
     void* addr = const_cast<uint8_t*>(data + group.infos[i]->offset);
     if (ggml_backend_tensor_alloc(buf, group.tensors[i], addr) != GGML_STATUS_SUCCESS) {
@@ -248,7 +251,8 @@ Status Weights::copy_into(Group& group, ggml_backend_dev_t dev, const WeightsOpt
   buffers_.push_back(WeightBuffer{.buffer = ggml_backend_buffer_ptr(buf),
                                   .device = device_name(dev),
                                   .mapped = false,
-                                  .n_tensors = group.tensors.size()});
+                                  .n_tensors = group.tensors.size(),
+                                  .bytes = ggml_backend_buffer_get_size(buf)});
   for (size_t i = 0; i < group.tensors.size(); ++i) {
     const auto bytes = file_->tensor_data(*group.infos[i]);
     if (group.packed) {  // a host buffer: the packer writes the tensor's data in place
@@ -256,6 +260,7 @@ Status Weights::copy_into(Group& group, ggml_backend_dev_t dev, const WeightsOpt
     } else {
       ggml_backend_tensor_set(group.tensors[i], bytes.data(), 0, bytes.size());
     }
+    file_->drop_resident(*group.infos[i]);  // never read from the file again
     progress.advance(bytes.size());
   }
   return {};
@@ -273,14 +278,13 @@ Result<ggml_tensor*> Weights::require(std::string_view name) const {
 
 uint64_t Weights::total_bytes() const {
   uint64_t sum = 0;
-  for (const auto& b : buffers_) sum += ggml_backend_buffer_get_size(b.buffer.get());
+  for (const auto& b : buffers_) sum += b.bytes;
   return sum;
 }
 
 void Weights::account(MemoryReport& report) const {
   for (const auto& b : buffers_) {
-    report.add(b.device, b.mapped ? MemoryKind::kWeightsMapped : MemoryKind::kWeights,
-               ggml_backend_buffer_get_size(b.buffer.get()));
+    report.add(b.device, b.mapped ? MemoryKind::kWeightsMapped : MemoryKind::kWeights, b.bytes);
   }
 }
 

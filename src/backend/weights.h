@@ -57,6 +57,9 @@ struct WeightBuffer {
   std::string device;   // "CPU", "CUDA0"
   bool mapped = false;  // a view of the file's mapping, not an allocation
   size_t n_tensors = 0;
+  // Bytes of the tensors it holds. A mapped view spans from its first tensor to its last,
+  // other groups' tensors in between included; only its own count here.
+  uint64_t bytes = 0;
 };
 
 class Weights {

@@ -27,6 +27,11 @@ class MappedFile {
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
+  // Tells the kernel that the whole pages inside `range` (a part of this mapping) will not be
+  // read again soon: they leave this process's resident memory but stay in the page cache,
+  // and a later read maps them back. For data copied elsewhere once loaded.
+  void drop_resident(std::span<const uint8_t> range) const;
+
  private:
   void release();
 

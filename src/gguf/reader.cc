@@ -396,4 +396,8 @@ std::span<const uint8_t> File::tensor_data(const TensorInfo& t) const {
   return bytes().subspan(data_offset_ + t.offset, t.size);
 }
 
+void File::drop_resident(const TensorInfo& t) const {
+  if (const auto* m = std::get_if<MappedFile>(&storage_->data)) m->drop_resident(tensor_data(t));
+}
+
 }  // namespace cria::gguf

@@ -78,6 +78,9 @@ class File {
   const TensorInfo* find_tensor(std::string_view name) const;
   // The tensor's bytes in the file (checked at parse time).
   std::span<const uint8_t> tensor_data(const TensorInfo& t) const;
+  // For a tensor whose data was copied elsewhere: drops its pages from this process's
+  // resident memory when the file is mapped (MappedFile::drop_resident); else nothing.
+  void drop_resident(const TensorInfo& t) const;
 
  private:
   struct Storage;

@@ -173,6 +173,11 @@ TEST(Packed, LoadedWeightsMatchGgml) {
   ASSERT_TRUE(plain.ok()) << plain.error().message;
   auto packed = backend::Weights::load(file, {.packer = weight_packer()});
   ASSERT_TRUE(packed.ok()) << packed.error().message;
+  // The packed matrices are not counted twice (once packed, once in the file's mapping).
+  uint64_t tensor_bytes = 0;
+  for (const auto& t : file->tensors()) tensor_bytes += t.size;
+  EXPECT_GE(packed->total_bytes(), tensor_bytes);
+  EXPECT_LT(packed->total_bytes(), tensor_bytes + 1024);
   auto compute = backend::Compute::create({.n_threads = 2, .max_nodes = 64});
   ASSERT_TRUE(compute.ok()) << compute.error().message;
   for (const char* name : {"blk.0.q8.weight", "blk.0.q5.weight"}) {
