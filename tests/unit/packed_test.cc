@@ -184,7 +184,7 @@ TEST(Packed, LoadedWeightsMatchGgml) {
     ggml_tensor* pw = packed->get(name);
     ASSERT_TRUE(packed_format_of(pw).has_value()) << name;
     EXPECT_FALSE(packed_format_of(plain->get(name)).has_value());
-    for (int64_t n_tokens : {1, 6, 37}) {
+    for (int64_t n_tokens : {1, 3, 6, 37}) {  // 1 and 3: quantized inside the op
       const auto xs = random_floats(n_in * n_tokens, 20, 1.0f);
       const auto want = product(*compute, plain->get(name), xs, false);
       const auto got = product(*compute, pw, xs, true);
