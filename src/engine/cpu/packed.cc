@@ -85,10 +85,6 @@ int value_offset(PackedFormat f) {
 
 }  // namespace
 
-size_t packed_block_bytes(PackedFormat f) {
-  return f == PackedFormat::kQ8_0 ? kGroupRows * (2 + kBlockCols) : kGroupRows * (2 + 4 + 16);
-}
-
 ggml_type source_type(PackedFormat f) {
   return f == PackedFormat::kQ8_0 ? GGML_TYPE_Q8_0 : GGML_TYPE_Q5_0;
 }
@@ -118,7 +114,7 @@ void pack_matrix(PackedFormat f, const void* src, int64_t n_in, int64_t n_out, v
   assert(n_in % kBlockCols == 0 && n_out % kGroupRows == 0);
   const int64_t nb = n_in / kBlockCols;
   const size_t block_bytes = packed_block_bytes(f);
-  const size_t row_bytes = static_cast<size_t>(nb) * (f == PackedFormat::kQ8_0 ? 34 : 22);
+  const size_t row_bytes = ggml_row_size(source_type(f), n_in);
   auto* out = static_cast<uint8_t*>(dst);
   const auto* in = static_cast<const uint8_t*>(src);
   for (int64_t g = 0; g < n_out / kGroupRows; ++g) {

@@ -43,8 +43,11 @@ struct ActBlock {
 };
 static_assert(sizeof(ActBlock) == 40);
 
-// Bytes of one block of one group.
-size_t packed_block_bytes(PackedFormat f);
+// Bytes of one block of one group: 16 fp16 scales, then 16 x 32 values of 8 bits (q8_0) or
+// 4 + 1 bits (q5_0).
+constexpr size_t packed_block_bytes(PackedFormat f) {
+  return kGroupRows * (2 + (f == PackedFormat::kQ8_0 ? kBlockCols : kBlockCols / 2 + 4));
+}
 // The ggml type a format packs.
 ggml_type source_type(PackedFormat f);
 

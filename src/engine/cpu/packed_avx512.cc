@@ -36,7 +36,7 @@ inline __m512i fifth_bits(__m512i nibbles, const uint8_t* mask_bytes) {
 template <PackedFormat F, int T, int G>
 void tile(const uint8_t* w, size_t group_stride, int64_t nb, const ActBlock* const* x,
           float* const* out) {
-  constexpr size_t kBlock = F == PackedFormat::kQ8_0 ? 544 : 352;
+  constexpr size_t kBlock = packed_block_bytes(F);
   constexpr int kOffset = F == PackedFormat::kQ8_0 ? 128 : 16;
   __m512 accf[G][T];
 #pragma GCC unroll 8
@@ -119,7 +119,7 @@ template <PackedFormat F>
 void matmul_groups(const uint8_t* w, int64_t n_in, int64_t g_begin, int64_t g_end,
                    const ActBlock* x, int64_t n_tokens, float* out, int64_t out_stride) {
   const int64_t nb = n_in / kBlockCols;
-  const size_t group_stride = static_cast<size_t>(nb) * (F == PackedFormat::kQ8_0 ? 544 : 352);
+  const size_t group_stride = static_cast<size_t>(nb) * packed_block_bytes(F);
   if (n_tokens < 4) {  // decode: four groups at a time keep four chains of dot products going
     for (int64_t t = 0; t < n_tokens; ++t) {
       int64_t g = g_begin;
