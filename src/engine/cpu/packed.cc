@@ -66,7 +66,7 @@ void pack_block_q5(const uint8_t* const* rows, int64_t b, uint8_t* dst) {
   }
 }
 
-// The unsigned value of row r, column c of a packed block, and the offset to subtract.
+// The unsigned value of row r, column c of a packed block.
 int packed_value(PackedFormat f, const uint8_t* blk, int r, int c) {
   const uint8_t* q = blk + kGroupRows * sizeof(ggml_fp16_t);
   if (f == PackedFormat::kQ8_0) return q[(c / 4) * 64 + r * 4 + c % 4];
@@ -77,10 +77,6 @@ int packed_value(PackedFormat f, const uint8_t* blk, int r, int c) {
   const int bit = r * 4 + c % 4;
   const int high = (masks[(c / 4) * 8 + bit / 8] >> (bit % 8)) & 1;
   return low | (high << 4);
-}
-
-int value_offset(PackedFormat f) {
-  return f == PackedFormat::kQ8_0 ? 128 : 16;
 }
 
 }  // namespace
@@ -149,7 +145,7 @@ void packed_matmul_reference(PackedFormat f, const void* w, int64_t n_in, int64_
                              const ActBlock* x, int64_t n_tokens, float* out) {
   const int64_t nb = n_in / kBlockCols;
   const size_t block_bytes = packed_block_bytes(f);
-  const int offset = value_offset(f);
+  const int offset = packed_value_offset(f);
   for (int64_t t = 0; t < n_tokens; ++t) {
     const ActBlock* row = x + t * nb;
     for (int64_t o = 0; o < n_out; ++o) {

@@ -48,6 +48,12 @@ static_assert(sizeof(ActBlock) == 40);
 constexpr size_t packed_block_bytes(PackedFormat f) {
   return kGroupRows * (2 + (f == PackedFormat::kQ8_0 ? kBlockCols : kBlockCols / 2 + 4));
 }
+// What a packed value is stored as, above its signed value: 128 for q8_0, 16 for q5_0
+// (whose 5-bit values ggml already stores that way).
+constexpr int packed_value_offset(PackedFormat f) {
+  return f == PackedFormat::kQ8_0 ? 128 : 16;
+}
+
 // The ggml type a format packs.
 ggml_type source_type(PackedFormat f);
 

@@ -2,7 +2,6 @@
 // is compiled for those extensions only (see CMakeLists.txt); nothing in it may run unless
 // packed_kernels_available() says the CPU has them.
 #include <algorithm>
-#include <cassert>
 #include <cstdlib>
 #include <cstring>
 
@@ -37,7 +36,7 @@ template <PackedFormat F, int T, int G>
 void tile(const uint8_t* w, size_t group_stride, int64_t nb, const ActBlock* const* x,
           float* const* out) {
   constexpr size_t kBlock = packed_block_bytes(F);
-  constexpr int kOffset = F == PackedFormat::kQ8_0 ? 128 : 16;
+  constexpr int kOffset = packed_value_offset(F);
   __m512 accf[G][T];
 #pragma GCC unroll 8
   for (int g = 0; g < G; ++g) {
